@@ -1,0 +1,3 @@
+from specloop.cli import main
+
+main()

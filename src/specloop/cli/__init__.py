@@ -1,0 +1,9 @@
+"""specloop.cli: the `specloop` command, a thin layer over the core packages.
+
+Each command parses its arguments, calls the core API, and prints. Core packages are
+imported inside the commands so that `specloop --help` stays fast.
+"""
+
+from specloop.cli._app import app, main
+
+__all__ = ["app", "main"]

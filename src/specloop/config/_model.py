@@ -1,0 +1,72 @@
+"""The effective configuration as the rest of specloop sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from specloop.config._schema import SCHEMA, ConfigValue
+
+Autonomy = Literal["gated", "verified", "full"]
+"""Who decides after verification: see DESIGN.md §4 step 8."""
+
+DEFAULT_SOURCE = "default"
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Settings of one ``[providers.NAME]`` table."""
+
+    base_url: str
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """One line of ``specloop config show``: a dotted key, its value and its source."""
+
+    key: str
+    value: ConfigValue
+    source: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration: file values over defaults, environment over both.
+
+    ``sources`` maps every dotted key (``run.autonomy``, ``providers.ollama.base_url``)
+    to where its value came from: ``"default"``, ``".specloop/config.toml:7"`` (or
+    without ``:LINE`` when the line is unknown) or ``"env SPECLOOP_RUN_AUTONOMY"``.
+    """
+
+    planner: str | None
+    executor_model: str | None
+    reviewers: tuple[str, ...]
+    executor: str
+    autonomy: Autonomy
+    parallel: int
+    timeout: int
+    max_attempts: int
+    spec_path: str
+    tasks_dir: str
+    plans_dir: str
+    test_command: str | None
+    diff_budget: int
+    # Read-only mappings are not hashable; leaving them out of the hash keeps
+    # hash(config) working for callers that cache on it.
+    providers: Mapping[str, ProviderConfig] = field(hash=False)
+    sources: Mapping[str, str] = field(hash=False)
+
+    def entries(self) -> list[ConfigEntry]:
+        """Every key once, in schema order, then the providers' keys by provider name."""
+        out = [
+            ConfigEntry(
+                key.dotted, getattr(self, key.attr), self.sources.get(key.dotted, DEFAULT_SOURCE)
+            )
+            for key in SCHEMA
+        ]
+        for name in sorted(self.providers):
+            dotted = f"providers.{name}.base_url"
+            source = self.sources.get(dotted, DEFAULT_SOURCE)
+            out.append(ConfigEntry(dotted, self.providers[name].base_url, source))
+        return out

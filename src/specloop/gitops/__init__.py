@@ -1,0 +1,9 @@
+"""specloop.gitops: plain `git` through subprocess, in one small typed module.
+
+Later issues add worktrees, commits, diffs and merges here; for now it answers
+"which repository is this" and "which files does git know".
+"""
+
+from specloop.gitops._git import GitError, NotAGitRepository, ls_files, repo_root, run_git
+
+__all__ = ["GitError", "NotAGitRepository", "ls_files", "repo_root", "run_git"]
