@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import make_task
 
+from helpers import make_task
 from specloop.artifacts import CycleError, Task, TaskGraph, parse_task
 
 
@@ -14,7 +14,9 @@ def task(task_id: str, deps: tuple[str, ...] = (), scope: tuple[str, ...] | None
 
 
 def test_topological_order_puts_dependencies_first_and_ties_by_id() -> None:
-    graph = TaskGraph([task("0x10", ("0x02",)), task("0x03", ("0x01",)), task("0x02"), task("0x01")])
+    graph = TaskGraph(
+        [task("0x10", ("0x02",)), task("0x03", ("0x01",)), task("0x02"), task("0x01")]
+    )
     assert graph.topological_order() == ["0x01", "0x02", "0x03", "0x10"]
     assert graph.waves() == [["0x01", "0x02"], ["0x03", "0x10"]]
 
@@ -68,7 +70,13 @@ def test_parallel_groups_split_overlapping_scopes() -> None:
 
 
 def test_ordered_tasks_may_share_files() -> None:
-    graph = TaskGraph([task("0x01", scope=("src/a.py",)), task("0x02", ("0x01",), scope=("src/a.py",)), task("0x03", ("0x02",), scope=("src/a.py",))])
+    graph = TaskGraph(
+        [
+            task("0x01", scope=("src/a.py",)),
+            task("0x02", ("0x01",), scope=("src/a.py",)),
+            task("0x03", ("0x02",), scope=("src/a.py",)),
+        ]
+    )
     assert graph.overlapping_unordered_pairs() == []
 
 

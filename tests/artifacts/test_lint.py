@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from conftest import Repo
 from helpers import EXAMPLES, make_task
-
 from specloop.artifacts import CODES, LintOptions, Severity, lint_project
 
 
 def found(repo: Repo, **options: object) -> list[tuple[str, int, str]]:
     report = lint_project(repo.root, LintOptions(**options))  # type: ignore[arg-type]
-    return [(d.path, d.line, d.code) for d in report.diagnostics if not d.code.startswith(("S", "A"))]
+    return [
+        (d.path, d.line, d.code) for d in report.diagnostics if not d.code.startswith(("S", "A"))
+    ]
 
 
 def test_a_clean_project_has_no_task_diagnostics(repo: Repo) -> None:
@@ -93,7 +94,9 @@ def test_a_cycle_of_length_five_is_reported_on_every_member(repo: Repo) -> None:
     report = lint_project(repo.root)
     cycle = [d for d in report.diagnostics if d.code == "G004"]
     assert len(cycle) == 5
-    assert {d.message for d in cycle} == {"dependency cycle: 0x01 -> 0x02 -> 0x03 -> 0x04 -> 0x05 -> 0x01"}
+    assert {d.message for d in cycle} == {
+        "dependency cycle: 0x01 -> 0x02 -> 0x03 -> 0x04 -> 0x05 -> 0x01"
+    }
     assert all(d.line == 4 and d.severity == Severity.ERROR for d in cycle)
 
 

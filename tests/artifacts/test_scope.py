@@ -50,7 +50,9 @@ def test_overlap(a: str, b: str, expected: bool) -> None:
 
 _segment = st.sampled_from(["a", "b", "ab", "x.py", "y.md", "*", "*.py", "a*", "?", "**"])
 _pattern = st.lists(_segment, min_size=1, max_size=4).map("/".join)
-_path = st.lists(st.sampled_from(["a", "b", "ab", "x.py", "y.md", "ba"]), min_size=1, max_size=5).map("/".join)
+_path = st.lists(
+    st.sampled_from(["a", "b", "ab", "x.py", "y.md", "ba"]), min_size=1, max_size=5
+).map("/".join)
 
 
 @given(_pattern, _pattern, _path)

@@ -24,7 +24,10 @@ def test_a_complete_spec_is_clean() -> None:
 def test_missing_sections_are_named() -> None:
     sections = [s for s in REQUIRED_SPEC_SECTIONS if s not in ("Threat model", "Entrypoints")]
     diagnostics = lint_spec(parse_spec(spec(sections)))
-    assert [d.message for d in diagnostics] == ['missing section "## Entrypoints"', 'missing section "## Threat model"']
+    assert [d.message for d in diagnostics] == [
+        'missing section "## Entrypoints"',
+        'missing section "## Threat model"',
+    ]
 
 
 def test_sections_out_of_order_are_a_warning() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLES, make_task
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import EXAMPLES, make_task
 from specloop.artifacts import (
     BuiltinCheck,
     CriterionKind,
@@ -62,7 +62,11 @@ def test_a_realistic_task_parses_with_every_field_and_line() -> None:
     assert task.depends_on == ("0x01", "0x02")
     assert task.options == {"timeout": 600}
     assert task.objective == "Persist reading sessions in SQLite."
-    assert task.scope_patterns == ("src/app/store.py", "tests/test store.py", "src/app/migrations/*.sql")
+    assert task.scope_patterns == (
+        "src/app/store.py",
+        "tests/test store.py",
+        "src/app/migrations/*.sql",
+    )
     assert [e.line for e in task.scope] == [14, 15, 16]
     assert task.scope[1].note == "(new)"
     assert "inside a code fence" in task.steps
@@ -89,7 +93,9 @@ def test_a_realistic_task_parses_with_every_field_and_line() -> None:
         ("`` `` is empty", CriterionKind.UNCHECKABLE, None, None),
     ],
 )
-def test_criteria_are_classified(text: str, kind: CriterionKind, command: str | None, builtin: BuiltinCheck | None) -> None:
+def test_criteria_are_classified(
+    text: str, kind: CriterionKind, command: str | None, builtin: BuiltinCheck | None
+) -> None:
     criterion = classify_criterion(text)
     assert (criterion.kind, criterion.command, criterion.builtin) == (kind, command, builtin)
 
@@ -162,8 +168,16 @@ def test_every_example_task_round_trips_through_render() -> None:
         assert render_task(again) == render_task(task)
 
 
-_words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=30).map(str.strip).filter(bool)
-_paths = st.lists(st.sampled_from(["src", "tests", "docs", "a.py", "*.py", "**", "b_c.md"]), min_size=1, max_size=4).map("/".join)
+_words = (
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=30)
+    .map(str.strip)
+    .filter(bool)
+)
+_paths = st.lists(
+    st.sampled_from(["src", "tests", "docs", "a.py", "*.py", "**", "b_c.md"]),
+    min_size=1,
+    max_size=4,
+).map("/".join)
 _criteria = st.one_of(
     _words.map(lambda w: f"`{w}` passes"),
     st.sampled_from(["No TODOs left in code", "All tests pass", "No unused imports"]),
@@ -181,10 +195,23 @@ def tasks(draw: st.DrawFn) -> Task:
         title=title,
         depends_on=tuple(f"0x{d:02x}" for d in deps),
         objective=draw(_words),
-        scope=tuple(ScopeEntry(p, draw(st.sampled_from(["", "(new)"]))) for p in draw(st.lists(_paths, min_size=1, max_size=3))),
+        scope=tuple(
+            ScopeEntry(p, draw(st.sampled_from(["", "(new)"])))
+            for p in draw(st.lists(_paths, min_size=1, max_size=3))
+        ),
         steps="1. " + draw(_words),
-        criteria=tuple(classify_criterion(c) for c in draw(st.lists(_criteria, min_size=1, max_size=3))),
-        options=draw(st.fixed_dictionaries({}, optional={"timeout": st.integers(1, 10_000), "executor": st.sampled_from(["codex", "cmd:./run.sh --fast"])})),
+        criteria=tuple(
+            classify_criterion(c) for c in draw(st.lists(_criteria, min_size=1, max_size=3))
+        ),
+        options=draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "timeout": st.integers(1, 10_000),
+                    "executor": st.sampled_from(["codex", "cmd:./run.sh --fast"]),
+                },
+            )
+        ),
     )
 
 

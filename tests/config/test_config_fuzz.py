@@ -14,8 +14,10 @@ from specloop.config._schema import SCHEMA
 FUZZ = settings(max_examples=300, deadline=None)
 
 _names = st.sampled_from(
-    sorted({key.name for key in SCHEMA} | {key.section for key in SCHEMA})
-    + ["base_url", "providers", "api_key", "x", '"quoted key"', "a.b", "'lit'"]
+    [
+        *sorted({key.name for key in SCHEMA} | {key.section for key in SCHEMA}),
+        *["base_url", "providers", "api_key", "x", '"quoted key"', "a.b", "'lit'"],
+    ]
 )
 _scalars = st.one_of(
     st.integers(-(2**70), 2**70).map(str),

@@ -320,6 +320,12 @@ def test_toml_syntax_error_gives_the_line(tmp_path: Path, text: str, line: int) 
     assert "(at line" not in str(error)
 
 
+@pytest.mark.parametrize("depth", [50, 400, 3000])
+def test_deep_nesting_is_a_config_error(tmp_path: Path, depth: int) -> None:
+    write_config(tmp_path, "[roles]\nreviewers = " + "[" * depth + "]" * depth + "\n")
+    assert str(load_error(tmp_path)).startswith(SHOWN)
+
+
 def test_non_utf8_file_names_the_path(tmp_path: Path) -> None:
     path = tmp_path / CONFIG_RELPATH
     path.parent.mkdir()

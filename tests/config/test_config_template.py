@@ -121,23 +121,19 @@ def test_known_env_vars_are_exactly_the_ones_read(tmp_path: Path) -> None:
     assert "SPECLOOP_PROVIDERS_OPENAI_COMPATIBLE_BASE_URL" in KNOWN_ENV_VARS
     # Each listed variable changes some source when set to a valid value.
     valid = {
-        "int": "2",
-        "str_list": "openai:x",
-        "optional_str": "openai:x",
+        "run.executor": "codex",
+        "run.autonomy": "full",
+        "paths.spec": "docs/SPEC.md",
+        "paths.tasks": "todo",
+        "paths.plans": "todo/plans",
+        "checks.test_command": "make test",
     }
+    by_kind = {"int": "2", "str_list": "openai:x", "optional_str": "openai:x"}
     for var in KNOWN_ENV_VARS:
-        key = next((key for key in SCHEMA if key.env_var == var), None)
-        if key is None:
+        found = [key for key in SCHEMA if key.env_var == var]
+        if found:
+            value = valid.get(found[0].dotted) or by_kind[found[0].kind]
+        else:  # a provider's base URL
             value = "http://localhost:1"
-        elif key.dotted == "run.executor":
-            value = "codex"
-        elif key.dotted == "run.autonomy":
-            value = "full"
-        elif key.section == "paths":
-            value = "elsewhere"
-        elif key.dotted == "checks.test_command":
-            value = "make test"
-        else:
-            value = valid[key.kind]
         config = load_config(tmp_path, env={var: value})
         assert f"env {var}" in config.sources.values(), var

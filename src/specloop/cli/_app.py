@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -201,7 +201,7 @@ def next_(ctx: typer.Context, json_output: JsonOption = False) -> None:
     guarded(work)
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     """Output formats of `specloop graph`."""
 
     text = "text"
@@ -249,7 +249,11 @@ def config_show(ctx: typer.Context, json_output: JsonOption = False) -> None:
                 {
                     "root": str(project.root),
                     "config": [
-                        {"key": e.key, "value": list(e.value) if isinstance(e.value, tuple) else e.value, "source": e.source}
+                        {
+                            "key": e.key,
+                            "value": list(e.value) if isinstance(e.value, tuple) else e.value,
+                            "source": e.source,
+                        }
                         for e in entries
                     ],
                 }

@@ -44,7 +44,9 @@ def render_problems(console: Console, problems: Sequence[Diagnostic]) -> None:
     """Task files that could not be read, on stderr before a status-like listing."""
     for diagnostic in problems:
         console.print(_diagnostic_line(diagnostic), soft_wrap=True)
-    console.print(Text(f"{_plural(len(problems), 'problem')} in the task files; run `specloop lint`"))
+    console.print(
+        Text(f"{_plural(len(problems), 'problem')} in the task files; run `specloop lint`")
+    )
 
 
 def render_lint(console: Console, report: LintReport) -> None:
@@ -66,7 +68,10 @@ def _run_line(report: StatusReport) -> Text:
     run = report.run
     if run is None:
         return Text("No run yet.", style="dim")
-    return Text(f"Run {run.id}: {run.status}, started {run.started_at}" + (f", autonomy {run.autonomy}" if run.autonomy else ""))
+    return Text(
+        f"Run {run.id}: {run.status}, started {run.started_at}"
+        + (f", autonomy {run.autonomy}" if run.autonomy else "")
+    )
 
 
 def render_status(console: Console, report: StatusReport) -> None:
@@ -110,7 +115,9 @@ def render_next(console: Console, report: StatusReport) -> None:
     elif all(str(row.state) == "merged" for row in report.tasks):
         console.print(Text("Every task is merged."))
     else:
-        console.print(Text("No task is ready now; `specloop status` shows what each is waiting for."))
+        console.print(
+            Text("No task is ready now; `specloop status` shows what each is waiting for.")
+        )
 
 
 def render_graph(console: Console, report: StatusReport) -> None:
@@ -124,7 +131,9 @@ def render_graph(console: Console, report: StatusReport) -> None:
     order = [t for w in graph.waves() for t in w] + [t for t in graph.ids if t in blocked]
     for task_id in order:
         line = Text(f"{task_id}  ")
-        line.append(f"{states.get(task_id, ''):<17}", style=_STATE_STYLE.get(states.get(task_id, ""), ""))
+        line.append(
+            f"{states.get(task_id, ''):<17}", style=_STATE_STYLE.get(states.get(task_id, ""), "")
+        )
         line.append(graph.tasks[task_id].title)
         deps = graph.dependencies(task_id)
         if deps:
@@ -146,7 +155,7 @@ def render_config(console: Console, project: Project) -> None:
     table.add_column("Source", style="dim")
     for entry in project.config.entries():
         value = entry.value
-        if value is None or value == () or value == {}:
+        if value is None or value == ():
             shown = "(unset)"
         elif isinstance(value, tuple | list):
             shown = ", ".join(str(v) for v in value)
@@ -167,4 +176,6 @@ def render_init(console: Console, result: InitResult, git_root: Path) -> None:
     if not result.created:
         console.print(Text("Nothing to do: already initialized."))
     else:
-        console.print(Text("Next: write SPEC.md (or `specloop spec \"IDEA\"`), then tasks/0x01-slug.md."))
+        console.print(
+            Text('Next: write SPEC.md (or `specloop spec "IDEA"`), then tasks/0x01-slug.md.')
+        )

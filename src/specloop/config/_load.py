@@ -126,10 +126,12 @@ class _File:
     def error(
         self, message: str, where: tuple[str, ...] = (), line: int | None = None
     ) -> ConfigError:
+        if line is None and where:
+            line = self.line(where)
         return ConfigError(
             message,
             path=self.path,
-            line=line if line is not None or not where else self.line(where),
+            line=line,
             key=".".join(where) or None,
             shown_path=_SHOWN_PATH,
         )

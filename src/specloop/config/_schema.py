@@ -106,45 +106,63 @@ _MODEL = "PROVIDER:MODEL with PROVIDER one of " + ", ".join(PROVIDER_NAMES)
 _PATH = "a relative path inside the project (not absolute, not leaving it with ..)"
 
 
-def _int_expect(low: int, high: int | None) -> str:
-    if high is None:
-        return f"a whole number of at least {low}"
-    return f"a whole number from {low} to {high}"
+def _number(section: str, name: str, default: int, help: str, *, high: int | None = None) -> Key:
+    """An int key from 1 (to ``high``); the expectation text follows from the bounds."""
+    expect = f"a whole number from 1 to {high}" if high else "a whole number of at least 1"
+    return Key(section, name, name, "int", default, expect, help, low=1, high=high)
 
 
+def _text(
+    section: str,
+    name: str,
+    default: str | tuple[str, ...] | None,
+    check: Callable[[str], bool],
+    expect: str,
+    help: str,
+    *,
+    attr: str | None = None,
+    example: str | None = None,
+) -> Key:
+    """A string key: optional when the default is None, a list when it is a tuple."""
+    kind: Kind = "str"
+    if default is None:
+        kind = "optional_str"
+    elif isinstance(default, tuple):
+        kind = "str_list"
+    return Key(section, name, attr or name, kind, default, expect, help, check, example=example)
+
+
+_EXECUTOR = "one of " + ", ".join(NAMED_EXECUTORS) + ", or cmd:COMMAND with a non-empty COMMAND"
+_AUTONOMY = "one of " + ", ".join(AUTONOMY_LEVELS)
+
+# One row per key, in the order `config show` and the template list them.
 # fmt: off
 SCHEMA: tuple[Key, ...] = (
-    Key("roles", "planner", "planner", "optional_str", None, _MODEL,
-        "Model that drafts the spec, AGENTS.md and tasks. Unset by default.",
-        is_model_string, example='"openai:gpt-5"'),
-    Key("roles", "executor", "executor_model", "optional_str", None, _MODEL,
-        "Model the builtin executor runs on. Unset by default.",
-        is_model_string, example='"anthropic:claude-sonnet-4-5"'),
-    Key("roles", "reviewers", "reviewers", "str_list", (), _MODEL,
-        "Models that review each diff; none by default.", is_model_string),
-    Key("run", "executor", "executor", "str", "builtin",
-        "one of " + ", ".join(NAMED_EXECUTORS) + ", or cmd:COMMAND with a non-empty COMMAND",
-        "Who types the code: builtin, codex, claude, aider, or cmd:COMMAND.", _is_executor),
-    Key("run", "autonomy", "autonomy", "str", "gated", "one of " + ", ".join(AUTONOMY_LEVELS),
-        "gated: a human approves every merge; verified: merge what passes; full: also retry.",
-        _is_autonomy),
-    Key("run", "parallel", "parallel", "int", 1, _int_expect(1, 64),
-        "How many tasks run at the same time (1 to 64).", high=64),
-    Key("run", "timeout", "timeout", "int", 1800, _int_expect(1, None),
-        "Seconds one attempt may take before it is stopped."),
-    Key("run", "max_attempts", "max_attempts", "int", 3, _int_expect(1, None),
-        "Attempts per task before it waits for a human."),
-    Key("paths", "spec", "spec_path", "str", "SPEC.md", _PATH,
-        "The spec, relative to the project root.", is_inside_path),
-    Key("paths", "tasks", "tasks_dir", "str", "tasks", _PATH,
-        "Directory of task files.", is_inside_path),
-    Key("paths", "plans", "plans_dir", "str", "plans", _PATH,
-        "Directory of ExecPlans.", is_inside_path),
-    Key("checks", "test_command", "test_command", "optional_str", None, "a non-empty command",
-        'Command the built-in criterion "All tests pass" runs. Unset by default.',
-        _is_nonblank, example='"pytest -q"'),
-    Key("checks", "diff_budget", "diff_budget", "int", 800, _int_expect(1, None),
-        "Most changed lines one attempt may produce."),
+    _text("roles", "planner", None, is_model_string, _MODEL,
+          "Model that drafts the spec, AGENTS.md and tasks. Unset by default.",
+          example='"openai:gpt-5"'),
+    _text("roles", "executor", None, is_model_string, _MODEL,
+          "Model the builtin executor runs on. Unset by default.",
+          attr="executor_model", example='"anthropic:claude-sonnet-4-5"'),
+    _text("roles", "reviewers", (), is_model_string, _MODEL,
+          "Models that review each diff; none by default."),
+    _text("run", "executor", "builtin", _is_executor, _EXECUTOR,
+          "Who types the code: builtin, codex, claude, aider, or cmd:COMMAND."),
+    _text("run", "autonomy", "gated", _is_autonomy, _AUTONOMY,
+          "gated: a human approves every merge; verified: merge what passes; full: also retry."),
+    _number("run", "parallel", 1, "How many tasks run at the same time (1 to 64).", high=64),
+    _number("run", "timeout", 1800, "Seconds one attempt may take before it is stopped."),
+    _number("run", "max_attempts", 3, "Attempts per task before it waits for a human."),
+    _text("paths", "spec", "SPEC.md", is_inside_path, _PATH,
+          "The spec, relative to the project root.", attr="spec_path"),
+    _text("paths", "tasks", "tasks", is_inside_path, _PATH,
+          "Directory of task files.", attr="tasks_dir"),
+    _text("paths", "plans", "plans", is_inside_path, _PATH,
+          "Directory of ExecPlans.", attr="plans_dir"),
+    _text("checks", "test_command", None, _is_nonblank, "a non-empty command",
+          'Command the built-in criterion "All tests pass" runs. Unset by default.',
+          example='"pytest -q"'),
+    _number("checks", "diff_budget", 800, "Most changed lines one attempt may produce."),
 )
 # fmt: on
 

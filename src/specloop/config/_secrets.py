@@ -42,7 +42,7 @@ def find_secret(doc: dict[str, object]) -> tuple[tuple[str, ...], str] | None:
     key name that is itself a pasted key; in those two cases neither the value nor the
     last path element may be shown. ``None`` when the document is clean.
     """
-    for path, name, value in _walk(doc, ()):
+    for path, name, value in _walk(doc):
         if name is not None:
             if looks_like_secret_value(name):
                 return path, "pasted_name"
@@ -53,20 +53,30 @@ def find_secret(doc: dict[str, object]) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
-def _walk(
+def _walk(node: object) -> Iterator[tuple[tuple[str, ...], str | None, object]]:
+    """(path, key name or None for array items, value) for every node, in document order."""
+    # An explicit stack rather than recursion: tomllib accepts nesting deep enough that a
+    # recursive walk, started from a deep call stack, could hit the recursion limit.
+    stack: list[Iterator[tuple[tuple[str, ...], str | None, object]]] = [_children(node, ())]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        yield entry
+        path, _, value = entry
+        stack.append(_children(value, path))
+
+
+def _children(
     node: object, path: tuple[str, ...]
 ) -> Iterator[tuple[tuple[str, ...], str | None, object]]:
-    # Yields (path, key name or None for array items, value) for every node below.
-    # Depth is bounded by what tomllib could parse, so plain recursion is fine.
     if isinstance(node, dict):
         for name, value in node.items():
-            child = (*path, str(name))
-            yield child, str(name), value
-            yield from _walk(value, child)
+            yield (*path, str(name)), str(name), value
     elif isinstance(node, list):
         for item in node:
             yield path, None, item
-            yield from _walk(item, path)
 
 
 def env_hint(path: tuple[str, ...], value: str = "") -> str:

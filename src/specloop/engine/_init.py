@@ -21,8 +21,14 @@ class InitResult:
 
 
 def _ignored(gitignore: Path) -> bool:
-    lines = {line.strip() for line in gitignore.read_text(encoding="utf-8", errors="replace").splitlines()}
-    return bool(lines & {STATE_IGNORE, STATE_IGNORE.rstrip("/"), "/" + STATE_IGNORE, ".specloop/", ".specloop"})
+    lines = {
+        line.strip()
+        for line in gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    }
+    return bool(
+        lines
+        & {STATE_IGNORE, STATE_IGNORE.rstrip("/"), "/" + STATE_IGNORE, ".specloop/", ".specloop"}
+    )
 
 
 def init_project(root: Path, tasks_dir: str = "tasks") -> InitResult:
@@ -51,9 +57,18 @@ def init_project(root: Path, tasks_dir: str = "tasks") -> InitResult:
             existing = gitignore.read_bytes() if gitignore.exists() else b""
             prefix = b"" if not existing or existing.endswith(b"\n") else b"\n"
             with gitignore.open("ab") as handle:
-                handle.write(prefix + b"# specloop's ledger, worktrees and logs\n" + STATE_IGNORE.encode() + b"\n")
+                handle.write(
+                    prefix
+                    + b"# specloop's ledger, worktrees and logs\n"
+                    + STATE_IGNORE.encode()
+                    + b"\n"
+                )
             result.created.append(".gitignore (added .specloop/state/)")
     except OSError as exc:
-        target = Path(exc.filename).relative_to(root) if exc.filename and Path(exc.filename).is_relative_to(root) else exc.filename
+        target = (
+            Path(exc.filename).relative_to(root)
+            if exc.filename and Path(exc.filename).is_relative_to(root)
+            else exc.filename
+        )
         raise ProjectError(f"cannot write {target}: {exc.strerror}") from None
     return result

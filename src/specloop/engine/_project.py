@@ -23,7 +23,9 @@ class Project:
 
     def relative(self, path: Path) -> str:
         """`path` relative to the project root, for messages."""
-        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
+        return (
+            path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
+        )
 
 
 def find_project_root(start: Path) -> tuple[Path, Path]:

@@ -95,5 +95,7 @@ def project_status(project: Project) -> StatusReport:
             waiting = [d for d in task.depends_on if d not in merged]
             state = TaskState.PENDING if waiting else TaskState.READY
             reason = "waiting for " + ", ".join(waiting) if waiting else None
-        rows.append(TaskRow(task_id, task.title, state, task.depends_on, attempts, reason, task.source))
+        rows.append(
+            TaskRow(task_id, task.title, state, task.depends_on, attempts, reason, task.source)
+        )
     return StatusReport(run, rows, problems, graph)
