@@ -269,6 +269,10 @@ def machine_info(specloop: str) -> dict[str, object]:
         "git": git_version,
         "specloop": version_text,
         "specloop_path": specloop,
+        # Without a bytecode cache every start recompiles specloop's modules: say so.
+        "bytecode_cache": "off (PYTHONDONTWRITEBYTECODE)"
+        if os.environ.get("PYTHONDONTWRITEBYTECODE")
+        else "on",
     }
 
 
@@ -306,7 +310,7 @@ def format_machine(info: Mapping[str, object]) -> str:
         python += f" (specloop runs on {specloop_python})"
     return (
         f"machine:  {info['platform']} | {info['cpu_count']} CPUs | {python} | {info['git']}\n"
-        f"specloop: {info['specloop']} ({info['specloop_path']})"
+        f"specloop: {info['specloop']} ({info['specloop_path']}), bytecode cache {info['bytecode_cache']}"
     )
 
 
