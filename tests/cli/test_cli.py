@@ -187,3 +187,25 @@ def test_a_read_only_specloop_directory(repo: Repo) -> None:
     status = run_specloop("status", "--json", cwd=repo.root, prefix=prefix)
     assert status.code == 0, status.stderr
     assert json.loads(status.stdout)["tasks"][0]["state"] == "ready"
+
+
+def test_without_git_on_path_exits_3_with_the_fix(repo: Repo) -> None:
+    result = run_specloop("status", cwd=repo.root, env={"PATH": str(repo.root / "no-bin")})
+    assert result.code == 3
+    assert result.stderr.startswith("specloop: git is not installed or not on PATH: install git")
+
+
+def test_status_does_not_import_pydantic(repo: Repo) -> None:
+    # Typer 0.29 builds pydantic adapters for every option (~55 ms a command); we pin 0.28.
+    repo.task("0x01")
+    code = (
+        "import sys\n"
+        "from specloop.cli import app\n"
+        "try:\n    app(['status', '--json'], prog_name='specloop')\nexcept SystemExit:\n    pass\n"
+        "print('PYDANTIC', 'pydantic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo.root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().endswith("PYDANTIC False")
+    assert json.loads(done.stdout.rsplit("PYDANTIC", 1)[0])["tasks"][0]["id"] == "0x01"

@@ -40,3 +40,10 @@ def test_init_appends_to_an_existing_gitignore_without_a_final_newline(repo: Rep
     text = (repo.root / ".gitignore").read_text()
     assert text.startswith("node_modules/\n*.log\n")
     assert text.endswith(".specloop/state/\n")
+
+
+def test_init_honours_a_configured_tasks_directory(repo: Repo) -> None:
+    repo.write(".specloop/config.toml", '[paths]\ntasks = "work/tasks"\n')
+    result = init_project(repo.root)
+    assert "work/tasks/" in result.created
+    assert (repo.root / "work" / "tasks").is_dir()

@@ -174,9 +174,7 @@ class TaskGraph:
         """Tasks by depth: wave k depends only on waves before k (blocked tasks left out)."""
         blocked = self.blocked()
         depth: dict[str, int] = {}
-        for task_id in (
-            self.topological_order() if not self.cycles() else self._acyclic_order(blocked)
-        ):
+        for task_id in self._order_without_cycles():
             if task_id in blocked:
                 continue
             deps = [d for d in self.dependencies(task_id) if d in depth]
@@ -186,9 +184,10 @@ class TaskGraph:
             waves[level].append(task_id)
         return waves
 
-    def _acyclic_order(self, blocked: dict[str, Blocked]) -> list[str]:
-        sub = TaskGraph(self.tasks[t] for t in self.ids if t not in blocked)
-        return sub.topological_order()
+    def _order_without_cycles(self) -> list[str]:
+        """Topological order of the tasks not on a cycle (edges into a cycle are ignored)."""
+        on_cycle = {member for cycle in self.cycles() for member in cycle}
+        return TaskGraph(self.tasks[t] for t in self.ids if t not in on_cycle).topological_order()
 
     def scopes_overlap(self, a: str, b: str) -> bool:
         """Whether two tasks might change the same file."""
@@ -214,26 +213,26 @@ class TaskGraph:
             groups.extend(batches)
         return groups
 
-    def depends_transitively(self) -> dict[str, int]:
-        """Each task's ancestors as a bit set over `self.ids` (tasks on cycles included
-        best-effort)."""
+    def ancestors(self) -> dict[str, int]:
+        """Each task's transitive dependencies as a bit set over positions in `self.ids`
+        (a task on a cycle gets only its direct dependencies)."""
         position = {t: i for i, t in enumerate(self.ids)}
         ancestors: dict[str, int] = {}
-        order = self.topological_order() if not self.cycles() else self.ids
-        for _ in range(2 if self.cycles() else 1):
-            for task_id in order:
-                bits = 0
-                for dep in self.dependencies(task_id):
-                    if dep in position:
-                        bits |= (1 << position[dep]) | ancestors.get(dep, 0)
-                ancestors[task_id] = bits
+        acyclic = self._order_without_cycles()
+        rest = [t for t in self.ids if t not in set(acyclic)]
+        for task_id in acyclic + rest:
+            bits = 0
+            for dep in self.dependencies(task_id):
+                if dep in position:
+                    bits |= (1 << position[dep]) | ancestors.get(dep, 0)
+            ancestors[task_id] = bits
         return ancestors
 
     def overlapping_unordered_pairs(self) -> list[tuple[str, str, str, str]]:
         """(a, b, pattern of a, pattern of b) for tasks whose scopes overlap although
         neither depends on the other: they can never run in parallel."""
         position = {t: i for i, t in enumerate(self.ids)}
-        ancestors = self.depends_transitively()
+        ancestors = self.ancestors()
         literals: dict[str, list[tuple[str, str]]] = {}
         globs: list[tuple[str, str, tuple[str, ...]]] = []
         for task_id in self.ids:

@@ -147,7 +147,7 @@ def load_tasks(root: Path, tasks_dir: str = "tasks") -> TaskSet:
                 Diagnostic(_rel(path, root), 1, 1, "T021", Severity.INFO, message)
             )
     if not files:
-        message = f"no task files in {shown} (run `specloop tasks`, or write tasks/0x01-slug.md)"
+        message = f"no task files in {shown} (write {shown}0x01-slug.md)"
         result.diagnostics.append(Diagnostic(shown, 1, 1, "T020", Severity.WARNING, message))
     return result
 
@@ -328,7 +328,7 @@ def _lint_spec_file(root: Path, spec_path: str) -> list[Diagnostic]:
                 1,
                 "S001",
                 Severity.WARNING,
-                f'no {spec_path}: run `specloop spec "IDEA"` or set paths.spec',
+                f"no {spec_path}: write one with the required sections (or set paths.spec)",
             )
         ]
     try:
@@ -349,7 +349,7 @@ def _lint_agents(root: Path, options: LintOptions) -> list[Diagnostic]:
                 1,
                 "A005",
                 Severity.INFO,
-                "no AGENTS.md: agents get no repository rules (run `specloop agents`)",
+                "no AGENTS.md: agents get no repository rules",
             )
         )
     elif not root_chain.has_review_section:

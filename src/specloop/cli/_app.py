@@ -17,7 +17,7 @@ from specloop.cli._guard import EXIT_BAD_INPUT, EXIT_FAILED, fail, guarded
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from specloop.engine import Project
+    from specloop.engine import Project, StatusReport
 
 app = typer.Typer(
     name="specloop",
@@ -152,7 +152,7 @@ def lint(
     guarded(work)
 
 
-def _status_report(ctx: typer.Context) -> Any:
+def _status_report(ctx: typer.Context) -> StatusReport:
     from specloop.cli._render import render_problems
     from specloop.engine import project_status
 
@@ -162,7 +162,7 @@ def _status_report(ctx: typer.Context) -> Any:
     return report
 
 
-def _exit_for_problems(report: Any) -> None:
+def _exit_for_problems(report: StatusReport) -> None:
     if report.problems:
         raise typer.Exit(EXIT_BAD_INPUT)
 

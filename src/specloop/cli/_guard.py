@@ -29,15 +29,15 @@ def _known_errors() -> tuple[tuple[type[BaseException], int], ...]:
     # Imported here, not at module level, so `--help` does not load the core packages.
     from specloop.config import ConfigError
     from specloop.engine import ProjectError
-    from specloop.gitops import GitError, NotAGitRepository
+    from specloop.gitops import GitError, GitNotInstalled
     from specloop.ledger import LedgerError
 
     return (
-        (NotAGitRepository, EXIT_BAD_INPUT),
+        (GitNotInstalled, EXIT_MISSING),
+        (GitError, EXIT_BAD_INPUT),
         (ProjectError, EXIT_BAD_INPUT),
         (ConfigError, EXIT_BAD_INPUT),
         (LedgerError, EXIT_BAD_INPUT),
-        (GitError, EXIT_MISSING),
     )
 
 

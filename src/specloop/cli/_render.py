@@ -78,7 +78,7 @@ def render_status(console: Console, report: StatusReport) -> None:
     """The progress table."""
     console.print(_run_line(report))
     if not report.tasks:
-        console.print(Text("No tasks yet: write tasks/0x01-slug.md, or run `specloop tasks`."))
+        console.print(Text("No tasks yet: write tasks/0x01-slug.md."))
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("ID", no_wrap=True)
@@ -176,6 +176,4 @@ def render_init(console: Console, result: InitResult, git_root: Path) -> None:
     if not result.created:
         console.print(Text("Nothing to do: already initialized."))
     else:
-        console.print(
-            Text('Next: write SPEC.md (or `specloop spec "IDEA"`), then tasks/0x01-slug.md.')
-        )
+        console.print(Text("Next: write SPEC.md and tasks/0x01-slug.md, then run `specloop lint`."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from specloop.config import CONFIG_RELPATH, default_config_toml
+from specloop.config import CONFIG_RELPATH, default_config_toml, load_config
 from specloop.engine._project import ProjectError
 
 STATE_IGNORE = ".specloop/state/"
@@ -31,10 +31,14 @@ def _ignored(gitignore: Path) -> bool:
     )
 
 
-def init_project(root: Path, tasks_dir: str = "tasks") -> InitResult:
-    """Create `.specloop/config.toml`, the tasks directory and the `.gitignore` line."""
+def init_project(root: Path) -> InitResult:
+    """Create `.specloop/config.toml`, the tasks directory and the `.gitignore` line.
+
+    An existing config is kept and its `paths.tasks` honoured (a bad config raises
+    ConfigError before anything is written)."""
     result = InitResult(root)
     config = root / CONFIG_RELPATH
+    tasks_dir = load_config(root, env={}).tasks_dir if config.exists() else "tasks"
     try:
         if config.exists():
             result.kept.append(CONFIG_RELPATH.as_posix())

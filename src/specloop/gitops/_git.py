@@ -12,6 +12,10 @@ class GitError(Exception):
     """git failed; the message holds the command and git's own first line of complaint."""
 
 
+class GitNotInstalled(GitError):
+    """There is no `git` executable on PATH (a missing component: exit code 3)."""
+
+
 class NotAGitRepository(GitError):
     """The directory is not inside a git work tree."""
 
@@ -38,7 +42,9 @@ def run_git(args: Sequence[str], cwd: Path) -> str:
             check=False,
         )
     except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
+        raise GitNotInstalled(
+            "git is not installed or not on PATH: install git (e.g. `apt-get install git`)"
+        ) from None
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["(no message)"])[0]
         raise GitError(f"git {' '.join(args)} failed: {reason}")
