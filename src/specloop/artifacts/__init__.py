@@ -1,7 +1,7 @@
 """specloop.artifacts: the Markdown files specloop reads and writes, and the task graph.
 
 Task files (parse, render, classify criteria, scope globs), SPEC.md, the AGENTS.md chain,
-lint with stable codes, and the dependency graph. Imports nothing else of specloop.
+ExecPlans, lint with stable codes, and the dependency graph. Imports nothing else of specloop.
 """
 
 from specloop.artifacts._agents import AgentsChain, AgentsFile, resolve_agents_chain
@@ -14,6 +14,7 @@ from specloop.artifacts._criteria import (
     classify_criterion,
 )
 from specloop.artifacts._diagnostics import Diagnostic, ParseError, Severity
+from specloop.artifacts._execplan import lint_execplan, looks_like_execplan
 from specloop.artifacts._graph import Blocked, CycleError, TaskGraph
 from specloop.artifacts._graph_render import render_dot, render_mermaid
 from specloop.artifacts._lint import (
@@ -71,6 +72,7 @@ __all__ = [
     "canonical_task_id",
     "classify_criterion",
     "decode_text",
+    "lint_execplan",
     "lint_graph",
     "lint_project",
     "lint_spec",
@@ -78,6 +80,7 @@ __all__ = [
     "load_task",
     "load_task_files",
     "load_tasks",
+    "looks_like_execplan",
     "matches",
     "parse_spec",
     "parse_task",

@@ -13,6 +13,7 @@ from pathlib import Path
 from specloop.artifacts._agents import AGENTS_NAMES, DEFAULT_MAX_BYTES, resolve_agents_chain
 from specloop.artifacts._criteria import CANONICAL_PHRASES, BuiltinCheck, CriterionKind
 from specloop.artifacts._diagnostics import Diagnostic, ParseError, Severity
+from specloop.artifacts._execplan import lint_execplan, looks_like_execplan
 from specloop.artifacts._graph import TaskGraph
 from specloop.artifacts._markdown import normalize_title
 from specloop.artifacts._spec import lint_spec, parse_spec
@@ -61,6 +62,16 @@ CODES: dict[str, str] = {
     "A003": "AGENTS chain passes the byte cap",
     "A004": "no review guidelines in the AGENTS chain",
     "A005": "no AGENTS.md at the repository root",
+    "P001": "ExecPlan is missing a living section (Progress, Surprises & Discoveries, Decision Log, Outcomes & Retrospective)",
+    "P002": "ExecPlan is missing a profile section (Purpose, Context, Plan of Work, ...)",
+    "P003": "ExecPlan checkboxes missing from Progress, or used outside it",
+    "P004": "completed Progress item without a timestamp",
+    "P005": "ExecPlan wrapped in a code fence",
+    "P006": "Decision Log or Surprises entry without its labels",
+    "P007": "ExecPlan introduction lacks the living-document sentence",
+    "P008": "no blank line after a heading",
+    "P009": "external link in an ExecPlan",
+    "P010": "Validation and Acceptance has no command",
 }
 
 _PLACEHOLDER = re.compile(r"\{\{|\[PLACEHOLDER\]")
@@ -73,6 +84,7 @@ class LintOptions:
 
     spec_path: str = "SPEC.md"
     tasks_dir: str = "tasks"
+    plans_dir: str = "plans"
     test_command: str | None = None
     agents_dirs: Sequence[str] = ()
     agents_max_bytes: int = DEFAULT_MAX_BYTES
@@ -373,6 +385,25 @@ def _lint_agents(root: Path, options: LintOptions) -> list[Diagnostic]:
     return list(dict.fromkeys(out))
 
 
+def _lint_plan_file(root: Path, path: Path) -> list[Diagnostic]:
+    source = _rel(path, root)
+    try:
+        text = read_text(path)
+    except ParseError as exc:
+        return [exc.to_diagnostic(source)]
+    return lint_execplan(text, source=source)
+
+
+def _lint_plans(root: Path, plans_dir: str) -> list[Diagnostic]:
+    directory = root / plans_dir
+    if not directory.is_dir():
+        return []
+    out: list[Diagnostic] = []
+    for path in sorted(p for p in directory.glob("*.md") if p.is_file()):
+        out += _lint_plan_file(root, path)
+    return out
+
+
 def lint_project(
     root: Path, options: LintOptions | None = None, paths: Sequence[Path] | None = None
 ) -> LintReport:
@@ -384,6 +415,7 @@ def lint_project(
         diagnostics = list(project.diagnostics)
         diagnostics += _lint_spec_file(root, options.spec_path)
         diagnostics += _lint_agents(root, options)
+        diagnostics += _lint_plans(root, options.plans_dir)
         tasks = project.tasks
         wanted: set[str] | None = None
     else:
@@ -398,12 +430,20 @@ def lint_project(
     return LintReport(diagnostics, tasks)
 
 
+def _is_plan(path: Path) -> bool:
+    try:
+        return looks_like_execplan(read_text(path))
+    except ParseError:
+        return False
+
+
 def _lint_paths(
     root: Path, options: LintOptions, project: TaskSet, paths: Sequence[Path]
 ) -> tuple[list[Diagnostic], list[Task], set[str]]:
     diagnostics: list[Diagnostic] = []
     task_files: list[Path] = []
     spec = (root / options.spec_path).resolve()
+    plans = (root / options.plans_dir).resolve()
     for path in paths:
         path = path.resolve()
         if path.is_dir():
@@ -413,6 +453,8 @@ def _lint_paths(
         elif path.name in AGENTS_NAMES and path.is_relative_to(root):
             chain = resolve_agents_chain(root, path.parent, max_bytes=options.agents_max_bytes)
             diagnostics += chain.diagnostics
+        elif path.is_relative_to(plans) or _is_plan(path):
+            diagnostics += _lint_plan_file(root, path)
         else:
             task_files.append(path)
     chosen = load_task_files(root, task_files)

@@ -136,6 +136,7 @@ def lint(
         options = LintOptions(
             spec_path=config.spec_path,
             tasks_dir=config.tasks_dir,
+            plans_dir=config.plans_dir,
             test_command=config.test_command,
             agents_dirs=sorted({str(Path(f).parent) for f in nested if "/" in f}),
         )
