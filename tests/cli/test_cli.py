@@ -209,3 +209,30 @@ def test_status_does_not_import_pydantic(repo: Repo) -> None:
     )
     assert done.stdout.strip().endswith("PYDANTIC False")
     assert json.loads(done.stdout.rsplit("PYDANTIC", 1)[0])["tasks"][0]["id"] == "0x01"
+
+
+def test_nested_agents_files_are_found_through_git(repo: Repo) -> None:
+    repo.task("0x01")
+    repo.write("AGENTS.md", "# Rules\n\n## Review guidelines\n\n- Keep it small.\n")
+    repo.write("svc/AGENTS.md", "service rules\n")
+    repo.write("svc/AGENTS.override.md", "override\n")
+    result = run_specloop("lint", cwd=repo.root)
+    assert "svc/AGENTS.md:1:1: A001 warning: shadowed by AGENTS.override.md" in result.stdout
+
+
+def test_a_closed_pipe_is_not_an_error_message(repo: Repo) -> None:
+    # `specloop status --json | head -1`: the reader is gone before specloop writes.
+    repo.task("0x01")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specloop", "status", "--json"],
+        cwd=repo.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait() == 1
+    assert stderr == ""

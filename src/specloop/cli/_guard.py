@@ -49,6 +49,11 @@ def guarded(work: Callable[[], T]) -> T:
         raise
     except KeyboardInterrupt:
         fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # `specloop status | head -1`: the reader left; exit quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_FAILED) from None
     except Exception as exc:
         for kind, code in _known_errors():
             if isinstance(exc, kind):

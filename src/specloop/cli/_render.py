@@ -61,7 +61,8 @@ def render_lint(console: Console, report: LintReport) -> None:
             _plural(counts["info"], "note"),
         ]
     )
-    console.print(Text(f"{summary} ({_plural(len(report.tasks), 'task')} checked)"))
+    checked = f" ({_plural(len(report.tasks), 'task')} checked)" if report.tasks else ""
+    console.print(Text(summary + checked))
 
 
 def _run_line(report: StatusReport) -> Text:
