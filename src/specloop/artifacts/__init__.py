@@ -17,19 +17,11 @@ from specloop.artifacts._diagnostics import Diagnostic, ParseError, Severity
 from specloop.artifacts._execplan import lint_execplan, looks_like_execplan
 from specloop.artifacts._graph import Blocked, CycleError, TaskGraph
 from specloop.artifacts._graph_render import render_dot, render_mermaid
-from specloop.artifacts._lint import (
-    CODES,
-    LintOptions,
-    LintReport,
-    TaskSet,
-    lint_graph,
-    lint_project,
-    lint_task,
-    load_task_files,
-    load_tasks,
-)
+from specloop.artifacts._lint import CODES, LintOptions, LintReport, lint_project
+from specloop.artifacts._loading import TaskSet, load_task_files, load_tasks
 from specloop.artifacts._scope import ScopeEntry, matches, patterns_may_overlap
 from specloop.artifacts._spec import REQUIRED_SPEC_SECTIONS, Spec, lint_spec, parse_spec
+from specloop.artifacts._task_lint import lint_graph, lint_task
 from specloop.artifacts._tasks import (
     REQUIRED_SECTIONS,
     Section,

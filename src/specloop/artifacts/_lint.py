@@ -5,28 +5,23 @@ Codes are stable (tests and users rely on them); see `CODES` for the full list.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from specloop.artifacts._agents import AGENTS_NAMES, DEFAULT_MAX_BYTES, resolve_agents_chain
-from specloop.artifacts._criteria import CANONICAL_PHRASES, BuiltinCheck, CriterionKind
 from specloop.artifacts._diagnostics import Diagnostic, ParseError, Severity
 from specloop.artifacts._execplan import lint_execplan, looks_like_execplan
-from specloop.artifacts._graph import TaskGraph
-from specloop.artifacts._markdown import normalize_title
-from specloop.artifacts._spec import lint_spec, parse_spec
-from specloop.artifacts._tasks import (
-    CRITERIA,
-    OBJECTIVE,
-    REQUIRED_SECTIONS,
-    SCOPE,
-    STEPS,
-    Task,
-    load_task,
-    task_sort_key,
+from specloop.artifacts._loading import (
+    TaskSet,
+    is_task_candidate,
+    load_task_files,
+    load_tasks,
+    relative_path,
 )
+from specloop.artifacts._spec import lint_spec, parse_spec
+from specloop.artifacts._task_lint import lint_graph, lint_task
+from specloop.artifacts._tasks import Task
 from specloop.artifacts._text import read_text
 
 CODES: dict[str, str] = {
@@ -74,9 +69,6 @@ CODES: dict[str, str] = {
     "P010": "Validation and Acceptance has no command",
 }
 
-_PLACEHOLDER = re.compile(r"\{\{|\[PLACEHOLDER\]")
-_FILE_ID = re.compile(r"^0[xX]([0-9a-fA-F]+)(?:-|\.md$)")
-
 
 @dataclass(frozen=True)
 class LintOptions:
@@ -88,14 +80,6 @@ class LintOptions:
     test_command: str | None = None
     agents_dirs: Sequence[str] = ()
     agents_max_bytes: int = DEFAULT_MAX_BYTES
-
-
-@dataclass(frozen=True)
-class TaskSet:
-    """The task files of a project: those that parsed, and diagnostics for the rest."""
-
-    tasks: list[Task]
-    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,216 +102,6 @@ class LintReport:
             for d in self.diagnostics
         ]
         return LintReport(promoted, self.tasks)
-
-
-def _rel(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-
-
-def _is_task_candidate(path: Path) -> bool:
-    return (
-        path.suffix == ".md" and not path.name.startswith(".") and path.name.lower() != "readme.md"
-    )
-
-
-def load_task_files(root: Path, files: Sequence[Path]) -> TaskSet:
-    """Parse each file; a file that cannot be parsed becomes an error diagnostic."""
-    tasks: list[Task] = []
-    diagnostics: list[Diagnostic] = []
-    for path in files:
-        try:
-            tasks.append(load_task(path, root=root))
-        except ParseError as exc:
-            diagnostics.append(exc.to_diagnostic(_rel(path, root)))
-    return TaskSet(tasks, diagnostics)
-
-
-def load_tasks(root: Path, tasks_dir: str = "tasks") -> TaskSet:
-    """Every task file in `root/tasks_dir` (sorted by name); other files are noted."""
-    directory = root / tasks_dir
-    shown = tasks_dir.rstrip("/") + "/"
-    if not directory.is_dir():
-        message = f"{shown} does not exist: run `specloop init` or set paths.tasks"
-        return TaskSet([], [Diagnostic(shown, 1, 1, "T020", Severity.WARNING, message)])
-    entries = sorted(p for p in directory.iterdir() if p.is_file())
-    files = [p for p in entries if _is_task_candidate(p)]
-    result = load_task_files(root, files)
-    for path in entries:
-        if path.suffix != ".md" and not path.name.startswith("."):
-            message = "not a task file (only *.md files in the tasks directory are read)"
-            result.diagnostics.append(
-                Diagnostic(_rel(path, root), 1, 1, "T021", Severity.INFO, message)
-            )
-    if not files:
-        message = f"no task files in {shown} (write {shown}0x01-slug.md)"
-        result.diagnostics.append(Diagnostic(shown, 1, 1, "T020", Severity.WARNING, message))
-    return result
-
-
-def _missing_section(task: Task, name: str) -> Diagnostic:
-    assert task.layout is not None
-    message = f'missing section "## {name}"'
-    for heading in task.layout.headings:
-        if normalize_title(heading.title) == normalize_title(name):
-            message += f"; found a level-{heading.level} heading at line {heading.line} (use ##)"
-            break
-    return Diagnostic(task.source, task.layout.body_line, 1, "T005", Severity.ERROR, message)
-
-
-def lint_task(task: Task, *, test_command: str | None = None) -> list[Diagnostic]:
-    """The checks that need only this one task."""
-    assert task.layout is not None
-    layout = task.layout
-    out = list(task.problems)
-
-    def add(line: int, code: str, severity: Severity, message: str) -> None:
-        out.append(Diagnostic(task.source, line, 1, code, severity, message))
-
-    bodies = {OBJECTIVE: task.objective, STEPS: task.steps}
-    for name in REQUIRED_SECTIONS:
-        line = layout.section_lines.get(name)
-        if line is None:
-            out.append(_missing_section(task, name))
-        elif name in bodies and not bodies[name].strip():
-            add(line, "T006", Severity.ERROR, f'section "{name}" is empty')
-    if SCOPE in layout.section_lines and not task.scope:
-        add(
-            layout.section_lines[SCOPE],
-            "T007",
-            Severity.ERROR,
-            "empty scope: list every file this task may change (new files too) under Files to Modify",
-        )
-    if CRITERIA in layout.section_lines and not task.criteria:
-        add(
-            layout.section_lines[CRITERIA],
-            "T006",
-            Severity.ERROR,
-            "no completion criteria: add a backticked command that must pass",
-        )
-    for criterion in task.criteria:
-        if criterion.kind == CriterionKind.UNCHECKABLE:
-            phrases = ", ".join(f'"{p}"' for p in CANONICAL_PHRASES.values())
-            add(
-                criterion.line,
-                "T009",
-                Severity.WARNING,
-                f"specloop cannot check {criterion.text!r}: put the command in backticks, or use one of {phrases}",
-            )
-        elif criterion.builtin == BuiltinCheck.ALL_TESTS_PASS and not test_command:
-            add(
-                criterion.line,
-                "T009",
-                Severity.WARNING,
-                '"All tests pass" needs a test command: set checks.test_command in .specloop/config.toml',
-            )
-    if task.criteria and not any(c.kind == CriterionKind.COMMAND for c in task.criteria):
-        add(
-            layout.section_lines.get(CRITERIA, 1),
-            "T014",
-            Severity.WARNING,
-            "no command check: without one there is no evidence the task did anything",
-        )
-    for title, line in layout.duplicate_sections:
-        add(
-            line,
-            "T011",
-            Severity.WARNING,
-            f'section "{title}" appears twice; only the first is read',
-        )
-    if task.path is not None:
-        match = _FILE_ID.match(task.path.name)
-        if match is None or int(match.group(1), 16) != int(task.id, 16):
-            add(
-                layout.line_of("id"),
-                "T010",
-                Severity.WARNING,
-                f"file name {task.path.name} does not match id {task.id}: name it {task.id}-<slug>.md",
-            )
-    texts = [
-        task.title,
-        task.objective,
-        task.steps,
-        *task.scope_patterns,
-        *(c.text for c in task.criteria),
-    ]
-    if any(_PLACEHOLDER.search(text) for text in texts):
-        add(
-            layout.body_line,
-            "T012",
-            Severity.ERROR,
-            "unfilled placeholder ({{...}} or [PLACEHOLDER]) left in the task",
-        )
-    return out
-
-
-def lint_graph(tasks: Sequence[Task]) -> list[Diagnostic]:
-    """Checks across tasks: duplicate ids, unknown or self dependencies, cycles, overlaps."""
-    out: list[Diagnostic] = []
-    first: dict[str, Task] = {}
-    for task in sorted(tasks, key=lambda t: (task_sort_key(t.id), t.source)):
-        line = task.layout.line_of("id") if task.layout else 1
-        if task.id in first:
-            other = first[task.id].source
-            out.append(
-                Diagnostic(
-                    task.source,
-                    line,
-                    1,
-                    "G001",
-                    Severity.ERROR,
-                    f"duplicate id {task.id}: also in {other}",
-                )
-            )
-        else:
-            first[task.id] = task
-    graph = TaskGraph(first.values())
-
-    def dep_line(task_id: str) -> tuple[str, int]:
-        task = graph.tasks[task_id]
-        return task.source, task.layout.line_of("depends_on") if task.layout else 1
-
-    for task_id in graph.ids:
-        source, line = dep_line(task_id)
-        for dep in graph.unknown_dependencies(task_id):
-            out.append(
-                Diagnostic(
-                    source,
-                    line,
-                    1,
-                    "G002",
-                    Severity.ERROR,
-                    f"depends on {dep}, but no task has that id",
-                )
-            )
-    for cycle in graph.cycles():
-        if len(cycle) == 1 or cycle[0] == cycle[1]:
-            source, line = dep_line(cycle[0])
-            out.append(
-                Diagnostic(source, line, 1, "G003", Severity.ERROR, f"{cycle[0]} depends on itself")
-            )
-            continue
-        text = " -> ".join(cycle)
-        for member in cycle[:-1]:
-            source, line = dep_line(member)
-            out.append(
-                Diagnostic(source, line, 1, "G004", Severity.ERROR, f"dependency cycle: {text}")
-            )
-    for a, b, pattern_a, pattern_b in graph.overlapping_unordered_pairs():
-        task = graph.tasks[a]
-        line = next((e.line for e in task.scope if e.pattern == pattern_a), 1)
-        detail = pattern_a if pattern_a == pattern_b else f"{pattern_a} ~ {pattern_b}"
-        out.append(
-            Diagnostic(
-                task.source,
-                line,
-                1,
-                "G005",
-                Severity.INFO,
-                f"scope overlaps {b} ({detail}) and neither depends on the other: "
-                "they will not run in parallel",
-            )
-        )
-    return out
 
 
 def _lint_spec_file(root: Path, spec_path: str) -> list[Diagnostic]:
@@ -366,7 +140,9 @@ def _lint_agents(root: Path, options: LintOptions) -> list[Diagnostic]:
         )
     elif not root_chain.has_review_section:
         shown = (
-            next(_rel(f.path, root) for f in root_chain.files) if root_chain.files else "AGENTS.md"
+            next(relative_path(f.path, root) for f in root_chain.files)
+            if root_chain.files
+            else "AGENTS.md"
         )
         out.append(
             Diagnostic(
@@ -386,7 +162,7 @@ def _lint_agents(root: Path, options: LintOptions) -> list[Diagnostic]:
 
 
 def _lint_plan_file(root: Path, path: Path) -> list[Diagnostic]:
-    source = _rel(path, root)
+    source = relative_path(path, root)
     try:
         text = read_text(path)
     except ParseError as exc:
@@ -447,7 +223,7 @@ def _lint_paths(
     for path in paths:
         path = path.resolve()
         if path.is_dir():
-            task_files += sorted(p for p in path.iterdir() if p.is_file() and _is_task_candidate(p))
+            task_files += sorted(p for p in path.iterdir() if p.is_file() and is_task_candidate(p))
         elif path == spec:
             diagnostics += _lint_spec_file(root, options.spec_path)
         elif path.name in AGENTS_NAMES and path.is_relative_to(root):
@@ -459,7 +235,7 @@ def _lint_paths(
             task_files.append(path)
     chosen = load_task_files(root, task_files)
     diagnostics += chosen.diagnostics
-    wanted = {_rel(p, root) for p in task_files}
+    wanted = {relative_path(p, root) for p in task_files}
     by_source = {t.source: t for t in project.tasks}
     by_source.update({t.source: t for t in chosen.tasks})
     return diagnostics, list(by_source.values()), wanted
