@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specloop.artifacts._diagnostics import Diagnostic, ParseError, Severity
-from specloop.artifacts._text import read_text
+from specloop.artifacts._text import read_text, relative_path
 
 DEFAULT_MAX_BYTES = 32 * 1024
 AGENTS_NAMES = ("AGENTS.override.md", "AGENTS.md")
@@ -51,16 +51,12 @@ class AgentsChain:
         return any(_REVIEW_SECTION.search(f.text) for f in self.files)
 
 
-def _display(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-
-
 def _pick(directory: Path, names: Sequence[str], root: Path, out: list[Diagnostic]) -> Path | None:
     present = [directory / name for name in names if (directory / name).is_file()]
     for shadowed in present[1:]:
         out.append(
             Diagnostic(
-                _display(shadowed, root),
+                relative_path(shadowed, root),
                 1,
                 1,
                 "A001",
@@ -108,7 +104,7 @@ def resolve_agents_chain(
     files: list[AgentsFile] = []
     used = 0
     for index, path in enumerate(candidates):
-        shown = _display(path, root)
+        shown = relative_path(path, root)
         try:
             text = read_text(path, max_bytes=max(max_bytes, 1024 * 1024))
         except ParseError as exc:
@@ -122,7 +118,7 @@ def resolve_agents_chain(
         size = len(text.encode("utf-8"))
         if used + size > max_bytes:
             kept = _cut_utf8(text, max_bytes - used)
-            dropped = [_display(p, root) for p in candidates[index + 1 :]]
+            dropped = [relative_path(p, root) for p in candidates[index + 1 :]]
             message = f"the chain passes {max_bytes} bytes: this file is cut after {len(kept.encode())} of {size} bytes"
             if dropped:
                 message += "; dropped: " + ", ".join(dropped)

@@ -17,12 +17,11 @@ from specloop.artifacts._loading import (
     is_task_candidate,
     load_task_files,
     load_tasks,
-    relative_path,
 )
 from specloop.artifacts._spec import lint_spec, parse_spec
 from specloop.artifacts._task_lint import lint_graph, lint_task
 from specloop.artifacts._tasks import Task
-from specloop.artifacts._text import read_text
+from specloop.artifacts._text import read_text, relative_path
 
 CODES: dict[str, str] = {
     "F001": "file cannot be read as UTF-8 Markdown (binary, too large, bad encoding)",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from specloop.artifacts._diagnostics import Diagnostic, ParseError, Severity
 from specloop.artifacts._tasks import Task, load_task
+from specloop.artifacts._text import relative_path
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,6 @@ class TaskSet:
 
     tasks: list[Task]
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-
-def relative_path(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def is_task_candidate(path: Path) -> bool:

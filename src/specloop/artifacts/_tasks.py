@@ -18,7 +18,7 @@ from specloop.artifacts._criteria import Criterion, classify_criterion
 from specloop.artifacts._diagnostics import Diagnostic, ParseError, Severity
 from specloop.artifacts._markdown import Heading, list_items, normalize_title, split_blocks
 from specloop.artifacts._scope import ScopeEntry, pattern_problem
-from specloop.artifacts._text import read_text
+from specloop.artifacts._text import read_text, relative_path
 from specloop.artifacts._yaml import load_front_matter
 
 OBJECTIVE = "Objective"
@@ -297,8 +297,7 @@ def parse_task(text: str, *, source: str = "<task>", path: Path | None = None) -
 
 def load_task(path: Path, *, root: Path | None = None) -> Task:
     """Read and parse a task file; ParseError carries the line, the caller knows the path."""
-    source = path.relative_to(root).as_posix() if root and path.is_relative_to(root) else str(path)
-    return parse_task(read_text(path), source=source, path=path)
+    return parse_task(read_text(path), source=relative_path(path, root), path=path)
 
 
 def _yaml_scalar(value: str) -> str:

@@ -17,6 +17,13 @@ def _human_size(size: int) -> str:
     return f"{size / 1024:.1f} KiB"
 
 
+def relative_path(path: Path, root: Path | None) -> str:
+    """`path` relative to `root` in POSIX form, for messages; as given when outside it."""
+    if root is not None and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return str(path)
+
+
 def decode_text(data: bytes) -> str:
     """Decode UTF-8 (an optional BOM is dropped), naming the line of the first bad byte."""
     if b"\0" in data[:8192]:

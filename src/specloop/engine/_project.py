@@ -21,12 +21,6 @@ class Project:
     git_root: Path
     config: Config
 
-    def relative(self, path: Path) -> str:
-        """`path` relative to the project root, for messages."""
-        return (
-            path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
-        )
-
 
 def find_project_root(start: Path) -> tuple[Path, Path]:
     """(project root, git root): the nearest directory from `start` up to the git root
