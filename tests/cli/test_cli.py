@@ -236,3 +236,18 @@ def test_a_closed_pipe_is_not_an_error_message(repo: Repo) -> None:
     proc.stderr.close()
     assert proc.wait() == 1
     assert stderr == ""
+
+
+def test_an_empty_tasks_directory(repo: Repo) -> None:
+    status = run_specloop("status", cwd=repo.root)
+    assert (status.code, status.stdout) == (
+        0,
+        "No run yet.\nNo tasks yet: write tasks/0x01-slug.md.\n",
+    )
+    assert json.loads(run_specloop("next", "--json", cwd=repo.root).stdout) == {"ready": []}
+    lint = run_specloop("lint", cwd=repo.root)
+    assert lint.code == 0
+    assert (
+        "tasks/:1:1: T020 warning: no task files in tasks/ (write tasks/0x01-slug.md)"
+        in lint.stdout
+    )
