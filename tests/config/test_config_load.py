@@ -368,7 +368,7 @@ def test_config_fields_match_the_schema() -> None:
     from specloop.config._schema import SCHEMA
 
     fields = [field.name for field in dataclasses.fields(Config)]
-    assert fields == [key.attr for key in SCHEMA] + ["providers", "sources"]
+    assert fields == [key.attr for key in SCHEMA] + ["providers", "sources", "prices"]
 
 
 def test_config_error_pickles_with_its_attributes(tmp_path: Path) -> None:

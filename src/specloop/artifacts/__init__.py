@@ -19,6 +19,7 @@ from specloop.artifacts._graph import Blocked, CycleError, TaskGraph
 from specloop.artifacts._graph_render import render_dot, render_mermaid
 from specloop.artifacts._lint import CODES, LintOptions, LintReport, lint_project
 from specloop.artifacts._loading import TaskSet, load_task_files, load_tasks
+from specloop.artifacts._markdown import normalize_title, split_blocks
 from specloop.artifacts._scope import ScopeEntry, matches, patterns_may_overlap
 from specloop.artifacts._spec import REQUIRED_SPEC_SECTIONS, Spec, lint_spec, parse_spec
 from specloop.artifacts._task_lint import lint_graph, lint_task
@@ -74,6 +75,7 @@ __all__ = [
     "load_tasks",
     "looks_like_execplan",
     "matches",
+    "normalize_title",
     "parse_spec",
     "parse_task",
     "patterns_may_overlap",
@@ -82,5 +84,6 @@ __all__ = [
     "render_mermaid",
     "render_task",
     "resolve_agents_chain",
+    "split_blocks",
     "task_sort_key",
 ]

@@ -31,8 +31,16 @@ def _known_errors() -> tuple[tuple[type[BaseException], int], ...]:
     from specloop.engine import ProjectError
     from specloop.gitops import GitError, GitNotInstalled
     from specloop.ledger import LedgerError
+    from specloop.models import ModelError, NoModelConfigured
+    from specloop.planning import PlanningError, StageAborted
+    from specloop.testing import ScriptError
 
     return (
+        (NoModelConfigured, EXIT_MISSING),
+        (ModelError, EXIT_FAILED),
+        (PlanningError, EXIT_BAD_INPUT),
+        (StageAborted, EXIT_FAILED),
+        (ScriptError, EXIT_BAD_INPUT),
         (GitNotInstalled, EXIT_MISSING),
         (GitError, EXIT_BAD_INPUT),
         (ProjectError, EXIT_BAD_INPUT),

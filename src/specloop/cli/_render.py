@@ -15,6 +15,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from specloop.artifacts import Diagnostic, LintReport
     from specloop.engine import InitResult, Project, StatusReport
+    from specloop.engine._demo import DemoResult
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _STATE_STYLE = {
@@ -178,3 +179,29 @@ def render_init(console: Console, result: InitResult, git_root: Path) -> None:
         console.print(Text("Nothing to do: already initialized."))
     else:
         console.print(Text("Next: write SPEC.md and tasks/0x01-slug.md, then run `specloop lint`."))
+
+
+def render_demo(console: Console, result: DemoResult) -> None:
+    """The demo's closing summary: what each stage cost and where everything is."""
+    from specloop.planning import usage_line
+
+    console.print(Text("\nDemo finished (scripted planner model).", style="bold"))
+    for report in result.reports:
+        console.print(Text(f"  {report.stage:<7} {usage_line(report)}"))
+    tasks = sorted(p.name for p in (result.root / "tasks").glob("*.md"))
+    lint = f"{result.lint_errors} errors, {result.lint_warnings} warnings"
+    console.print(Text(f"  lint    {lint} on the generated files"))
+    console.print(Text(f"  total   {result.requests} model requests, {result.seconds:.1f} s\n"))
+    console.print(Text("Where everything is:", style="bold"))
+    for label, relative in (
+        ("repository", "."),
+        ("spec", "SPEC.md"),
+        ("agent rules", "AGENTS.md"),
+        (f"tasks ({len(tasks)})", "tasks/"),
+        ("ledger", ".specloop/state/ledger.db"),
+        ("model request log", ".specloop/state/scripted-model-requests.jsonl"),
+    ):
+        console.print(
+            Text(f"  {label:<18} {result.root / relative if relative != '.' else result.root}")
+        )
+    console.print(Text(f"\nNext: cd {result.root} && specloop status"))

@@ -12,7 +12,7 @@ library only (no pydantic) and imports nothing else of specloop.
 
 from specloop.config._errors import ConfigError
 from specloop.config._load import load_config
-from specloop.config._model import Autonomy, Config, ConfigEntry, ProviderConfig
+from specloop.config._model import Autonomy, Config, ConfigEntry, Price, ProviderConfig
 from specloop.config._schema import CONFIG_RELPATH, KNOWN_ENV_VARS, PROVIDER_NAMES, ConfigValue
 from specloop.config._template import default_config_toml
 
@@ -25,6 +25,7 @@ __all__ = [
     "ConfigEntry",
     "ConfigError",
     "ConfigValue",
+    "Price",
     "ProviderConfig",
     "default_config_toml",
     "load_config",

@@ -7,6 +7,7 @@ file is checked for secrets before anything else so that no later message can ec
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -17,10 +18,14 @@ from typing import Any
 
 from specloop.config._errors import ConfigError, shown
 from specloop.config._locate import KeyLines, key_lines, line_of
-from specloop.config._model import DEFAULT_SOURCE, Config, ProviderConfig
+from specloop.config._model import DEFAULT_SOURCE, Config, Price, ProviderConfig
 from specloop.config._schema import (
     CONFIG_RELPATH,
     KEYS_BY_SECTION,
+    PRICE_EXPECT,
+    PRICE_KEYS,
+    PRICE_REQUIRED,
+    PRICES_SECTION,
     PROVIDER_KEYS,
     PROVIDER_NAMES,
     PROVIDERS_SECTION,
@@ -31,7 +36,9 @@ from specloop.config._schema import (
     Key,
     from_env,
     from_toml,
+    is_model_string,
     is_url,
+    price_dotted,
     provider_env_var,
 )
 from specloop.config._secrets import env_hint, find_secret, looks_like_secret_value
@@ -56,6 +63,7 @@ def load_config(project_root: Path, env: Mapping[str, str] | None = None) -> Con
     values: dict[str, Any] = {key.attr: key.default for key in SCHEMA}
     sources: dict[str, str] = {key.dotted: DEFAULT_SOURCE for key in SCHEMA}
     providers: dict[str, str] = {}
+    prices: dict[str, Price] = {}
     path = project_root / CONFIG_RELPATH
     text = _read(path)
     if text is not None:
@@ -65,6 +73,8 @@ def load_config(project_root: Path, env: Mapping[str, str] | None = None) -> Con
         for section, body in doc.items():
             if section == PROVIDERS_SECTION:
                 config_file.apply_providers(body, providers, sources)
+            elif section == PRICES_SECTION:
+                config_file.apply_prices(body, prices, sources)
             else:
                 config_file.apply_section(section, body, values, sources)
     _apply_env(environ, values, sources, providers)
@@ -74,6 +84,7 @@ def load_config(project_root: Path, env: Mapping[str, str] | None = None) -> Con
             {name: ProviderConfig(url) for name, url in sorted(providers.items())}
         ),
         sources=MappingProxyType(sources),
+        prices=MappingProxyType(dict(sorted(prices.items()))),
     )
 
 
@@ -234,6 +245,72 @@ class _File:
             providers[name] = url
             sources[f"providers.{name}.base_url"] = self.source((*where, "base_url"))
 
+    def apply_prices(self, body: object, prices: dict[str, Price], sources: dict[str, str]) -> None:
+        if not isinstance(body, dict):
+            raise self.error(
+                'prices must be [prices."PROVIDER:MODEL"] tables, each with input and output',
+                (PRICES_SECTION,),
+            )
+        for label, table in body.items():
+            where = (PRICES_SECTION, label)
+            if not is_model_string(label):
+                raise self.error(
+                    f"prices key {shown(label)} must be a model label PROVIDER:MODEL with"
+                    f" PROVIDER one of {', '.join(PROVIDER_NAMES)}, quoted:"
+                    ' [prices."openai:gpt-5"]',
+                    where,
+                )
+            dotted = price_dotted(label)
+            if not isinstance(table, dict):
+                raise self.error(
+                    f"{dotted} must be a table ([{dotted}]) with input and output"
+                    f" (got {shown(table)})",
+                    where,
+                )
+            for key in table:
+                if key not in PRICE_KEYS:
+                    raise self.error(
+                        f"unknown key {dotted}.{_display(key)}; known keys in a price table:"
+                        f" {', '.join(PRICE_KEYS)}",
+                        (*where, key),
+                    )
+            for key in PRICE_REQUIRED:
+                if key not in table:
+                    raise self.error(f"[{dotted}] needs {key} = <{PRICE_EXPECT}>", where)
+            amounts: dict[str, float] = {}
+            for key, raw in table.items():
+                amount = _price_amount(raw)
+                if amount is None:
+                    hint = ""
+                    if isinstance(raw, str) and _price_amount(_number_or_none(raw)) is not None:
+                        hint = "; write the number without quotes"
+                    raise self.error(
+                        f"{dotted}.{key} must be {PRICE_EXPECT} (got {shown(raw)}){hint}",
+                        (*where, key),
+                    )
+                amounts[key] = amount
+                sources[price_dotted(label, key)] = self.source((*where, key))
+            prices[label] = Price(**amounts)
+
+
+def _price_amount(raw: object) -> float | None:
+    """A finite, non-negative TOML number as a float; None for anything else."""
+    # bool is an int subclass in Python, but `input = true` is a mistake.
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    try:
+        amount = float(raw)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return amount if math.isfinite(amount) and amount >= 0 else None
+
+
+def _number_or_none(text: str) -> float | None:
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
+
 
 def _value_at(doc: dict[str, Any], where: tuple[str, ...]) -> str:
     # The secret value itself, only to pick the right variable name for the hint.
@@ -254,12 +331,14 @@ def _close_match(name: str, candidates: list[str]) -> str | None:
 
 
 def _unknown_section(section: str, body: object) -> str:
-    known = ", ".join([*(f"[{name}]" for name in SECTIONS), "[providers.NAME]"])
+    known = ", ".join(
+        [*(f"[{name}]" for name in SECTIONS), "[providers.NAME]", '[prices."PROVIDER:MODEL"]']
+    )
     if section in KEYS_BY_SECTION:  # e.g. `run = 3` instead of a [run] table
         return f"{section} must be a table ([{section}]) (got {shown(body)})"
     if isinstance(body, dict):
         message = f"unknown section [{_display(section)}]; known sections: {known}"
-        match = _close_match(section, [*SECTIONS, PROVIDERS_SECTION])
+        match = _close_match(section, [*SECTIONS, PROVIDERS_SECTION, PRICES_SECTION])
         return message + (f" (did you mean [{match}]?)" if match else "")
     # A key outside any section, e.g. `parallel = 4` above the first [run].
     message = f"unknown top-level key {_display(section)}; settings live in sections: {known}"

@@ -21,7 +21,7 @@ AUTONOMY_LEVELS: tuple[str, ...] = ("gated", "verified", "full")
 NAMED_EXECUTORS: tuple[str, ...] = ("builtin", "codex", "claude", "aider")
 
 Kind = Literal["str", "optional_str", "int", "str_list"]
-ConfigValue = str | int | tuple[str, ...] | None
+ConfigValue = str | int | float | tuple[str, ...] | None
 """The Python type of any configuration value (after checking)."""
 
 
@@ -190,6 +190,20 @@ def is_url(text: str) -> bool:
             rest = text[len(scheme) :]
             return bool(rest) and not any(ch.isspace() for ch in rest)
     return False
+
+
+# [prices."PROVIDER:MODEL"] tables: US dollars per million tokens, overriding the
+# built-in price table of specloop.models. The keys are fixed; input and output are required.
+PRICES_SECTION = "prices"
+PRICE_KEYS: tuple[str, ...] = ("input", "cached_input", "output")
+PRICE_REQUIRED: tuple[str, ...] = ("input", "output")
+PRICE_EXPECT = "a number of US dollars per million tokens, at least 0"
+
+
+def price_dotted(label: str, name: str | None = None) -> str:
+    """``prices."openai:gpt-5".input``: labels hold ':' and '.', so they are always quoted."""
+    quoted = '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"prices.{quoted}" if name is None else f"prices.{quoted}.{name}"
 
 
 KNOWN_ENV_VARS: tuple[str, ...] = tuple(key.env_var for key in SCHEMA) + tuple(

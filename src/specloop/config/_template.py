@@ -42,6 +42,15 @@ _PROVIDERS_HELP = f"""\
 # base_url = "https://llm.example.com/v1\""""
 
 
+# One inline table per model label; the label is quoted because it holds ':' and '.'.
+_PRICES_HELP = """\
+# Prices in US dollars per million tokens, for the cost of each model call in the
+# ledger. They override specloop's built-in prices; a model priced in neither place
+# gets an unknown cost (never zero). cached_input is optional.
+# [prices]
+# "openai:gpt-5" = { input = 1.25, cached_input = 0.125, output = 10.0 }"""
+
+
 def _toml_string(text: str) -> str:
     out = ['"']
     for char in text:
@@ -81,4 +90,5 @@ def default_config_toml() -> str:
                 lines.append(f"{key.name} = {_toml_value(key.default)}")
         parts.append("\n".join(lines))
     parts.append(_PROVIDERS_HELP)
+    parts.append(_PRICES_HELP)
     return "\n\n".join(parts) + "\n"

@@ -1,10 +1,13 @@
-"""specloop.engine: the loop of DESIGN.md §4 — for now, projects, init and task states."""
+"""specloop.engine: the loop of DESIGN.md §4 — for now, projects, init, task states, demo."""
+
+from typing import Any
 
 from specloop.engine._init import InitResult, init_project
 from specloop.engine._project import Project, ProjectError, find_project_root, open_project
 from specloop.engine._status import StatusReport, TaskRow, project_status
 
 __all__ = [
+    "DemoResult",
     "InitResult",
     "Project",
     "ProjectError",
@@ -14,4 +17,15 @@ __all__ = [
     "init_project",
     "open_project",
     "project_status",
+    "run_demo",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The demo pulls in the model and planning layers (pydantic); load it only when asked,
+    # so `status` and friends stay fast.
+    if name in ("DemoResult", "run_demo"):
+        from specloop.engine import _demo
+
+        return getattr(_demo, name)
+    raise AttributeError(f"module 'specloop.engine' has no attribute {name!r}")

@@ -1,0 +1,144 @@
+"""Regenerate the demo's scripted planner replies from the examples/ project.
+
+    .venv/bin/python scripts/make_demo_script.py
+
+The demo (`specloop demo`) plays back src/specloop/engine/demo/script.yaml through the
+scripted model server. Deriving it from examples/ keeps the demo's output and the
+example project identical. The script shows one repair round on purpose: the first
+task plan has a criterion specloop cannot check, lint's message goes back to the
+"model", and the second plan fixes it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from specloop.artifacts import load_tasks, normalize_title, parse_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+OUT = ROOT / "src" / "specloop" / "engine" / "demo" / "script.yaml"
+QUESTIONS = [
+    "Should times be stored in UTC or in local time?",
+    "Should weeks in the weekly summary start on Monday (ISO weeks) or on Sunday?",
+]
+BAD_CRITERION = "The log command works"
+
+
+def bullets(text: str) -> list[str]:
+    """`- a\n  more\n- b` -> ["a more", "b"]."""
+    items: list[str] = []
+    for line in text.splitlines():
+        if re.match(r"^[-*] ", line):
+            items.append(line[2:].strip())
+        elif line.startswith("  ") and items:
+            items[-1] += " " + line.strip()
+    return items
+
+
+def numbered(text: str) -> list[str]:
+    """`1. a\n   more\n2. b` -> ["a more", "b"]."""
+    items: list[str] = []
+    for line in text.splitlines():
+        match = re.match(r"^\d+\. (.*)", line)
+        if match:
+            items.append(match.group(1).strip())
+        elif line.startswith(" ") and items:
+            items[-1] += " " + line.strip()
+    return items
+
+
+def spec_draft(open_questions: list[str]) -> dict[str, Any]:
+    text = (EXAMPLES / "SPEC.md").read_text(encoding="utf-8")
+    spec = parse_spec(text)
+
+    def body(name: str) -> str:
+        block = spec.section(name)
+        assert block is not None, name
+        return block.text
+
+    return {
+        "title": text.splitlines()[0].removeprefix("# ").strip(),
+        "problem_statement": body("Problem statement"),
+        "architecture": body("Architecture"),
+        "data_models": body("Data models"),
+        "entrypoints": body("Entrypoints"),
+        "threat_model": body("Threat model"),
+        "non_goals": bullets(body("Non-goals")),
+        "constraints": bullets(body("Constraints")),
+        "open_questions": open_questions,
+        "success_criteria": bullets(body("Success criteria")),
+    }
+
+
+def agents_draft() -> dict[str, Any]:
+    spec = parse_spec((EXAMPLES / "AGENTS.md").read_text(encoding="utf-8"))
+    fields = {}
+    for block in spec.sections:
+        fields[normalize_title(block.title).replace(" ", "_")] = bullets(block.text)
+    return fields
+
+
+def task_plan(*, bad: bool) -> dict[str, Any]:
+    tasks = []
+    for task in load_tasks(EXAMPLES).tasks:
+        criteria = [c.text for c in task.criteria]
+        if bad and task.id == "0x04":
+            criteria = [BAD_CRITERION if c == "No TODOs left in code" else c for c in criteria]
+        tasks.append(
+            {
+                "id": task.id,
+                "title": task.title,
+                "depends_on": list(task.depends_on),
+                "objective": task.objective,
+                "files": list(task.scope_patterns),
+                "steps": numbered(task.steps),
+                "completion_criteria": criteria,
+            }
+        )
+    return {"tasks": tasks}
+
+
+def result(arguments: dict[str, Any], input_tokens: int, output_tokens: int) -> dict[str, Any]:
+    return {
+        "tool_call": {"name": "final_result", "arguments": arguments},
+        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+    }
+
+
+def _block_strings(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    # Multi-line text as `|` blocks, so the script reads like the Markdown it carries.
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+def main() -> None:
+    yaml.add_representer(str, _block_strings, Dumper=yaml.SafeDumper)
+    steps = [
+        # Specific matches first: the first step whose `when` matches a request wins.
+        {
+            "when": {"contains": "The user answered the open questions"},
+            **result(spec_draft([]), 1890, 1460),
+        },
+        {"when": {"contains": "Stage: spec."}, **result(spec_draft(QUESTIONS), 610, 1420)},
+        {"when": {"contains": "Stage: agents."}, **result(agents_draft(), 2240, 520)},
+        {"when": {"contains": "specloop cannot check"}, **result(task_plan(bad=False), 4980, 2310)},
+        {"when": {"contains": "Stage: tasks."}, **result(task_plan(bad=True), 2760, 2300)},
+    ]
+    header = (
+        "# The scripted planner replies for `specloop demo`.\n"
+        "# Generated by scripts/make_demo_script.py from examples/; do not edit by hand.\n"
+    )
+    OUT.write_text(
+        header + yaml.safe_dump(steps, sort_keys=False, allow_unicode=True, width=100),
+        encoding="utf-8",
+    )
+    print(f"wrote {OUT.relative_to(ROOT)} ({len(steps)} steps)")
+
+
+if __name__ == "__main__":
+    main()
