@@ -240,6 +240,22 @@ def test_chunked_request_body_is_read(scripted_model: ScriptedModelFactory) -> N
         assert json.loads(response.read())["choices"][0]["message"]["content"] == "got it"
 
 
+def test_malformed_content_length_is_answered_not_dropped(
+    scripted_model: ScriptedModelFactory,
+) -> None:
+    server = scripted_model([{"reply": "kept"}])
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ab\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):  # the server closes after answering
+            answer += chunk
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"Connection: close" in head
+    assert "malformed" in json.loads(payload)["error"]["message"]
+    assert server.remaining() == 1
+
+
 # --- raw wire format ------------------------------------------------------------------------
 
 

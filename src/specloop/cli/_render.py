@@ -185,14 +185,17 @@ def render_demo(console: Console, result: DemoResult) -> None:
     """The demo's closing summary: what each stage cost and where everything is."""
     from specloop.planning import usage_line
 
-    console.print(Text("\nDemo finished (scripted planner model).", style="bold"))
+    console.print(Text("\nDemo finished (scripted planner model).", style="bold"), soft_wrap=True)
     for report in result.reports:
-        console.print(Text(f"  {report.stage:<7} {usage_line(report)}"))
+        console.print(Text(f"  {report.stage:<7} {usage_line(report)}"), soft_wrap=True)
     tasks = sorted(p.name for p in (result.root / "tasks").glob("*.md"))
     lint = f"{result.lint_errors} errors, {result.lint_warnings} warnings"
-    console.print(Text(f"  lint    {lint} on the generated files"))
-    console.print(Text(f"  total   {result.requests} model requests, {result.seconds:.1f} s\n"))
-    console.print(Text("Where everything is:", style="bold"))
+    console.print(Text(f"  lint    {lint} on the generated files"), soft_wrap=True)
+    console.print(
+        Text(f"  total   {result.requests} model requests, {result.seconds:.1f} s\n"),
+        soft_wrap=True,
+    )
+    console.print(Text("Where everything is:", style="bold"), soft_wrap=True)
     for label, relative in (
         ("repository", "."),
         ("spec", "SPEC.md"),
@@ -201,7 +204,6 @@ def render_demo(console: Console, result: DemoResult) -> None:
         ("ledger", ".specloop/state/ledger.db"),
         ("model request log", ".specloop/state/scripted-model-requests.jsonl"),
     ):
-        console.print(
-            Text(f"  {label:<18} {result.root / relative if relative != '.' else result.root}")
-        )
-    console.print(Text(f"\nNext: cd {result.root} && specloop status"))
+        path = result.root if relative == "." else result.root / relative
+        console.print(Text(f"  {label:<18} {path}"), soft_wrap=True)
+    console.print(Text(f"\nNext: cd {result.root} && specloop status"), soft_wrap=True)

@@ -12,7 +12,6 @@ importing this module costs nothing.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -168,6 +167,8 @@ class ModelClient:
         rounds, and ModelCallFailed when the provider fails after the bounded retries or
         times out. Runs its own event loop, so it cannot be called from async code.
         """
+        import asyncio  # ~25 ms to import; only a model call needs it
+
         started = time.monotonic()
         run = asyncio.run(self._run(system, prompt, output_type, validators))
         duration_ms = int((time.monotonic() - started) * 1000)

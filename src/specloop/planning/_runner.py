@@ -159,7 +159,11 @@ def run_gated(
 def usage_line(report: StageReport) -> str:
     """`2 calls, 1,234 in / 567 out tokens, $0.0123, 3.4 s` for a stage."""
     cost = "cost unknown" if report.cost_usd is None else f"${report.cost_usd:.4f}"
-    repairs = f" (+{report.repairs} repair round{'s' if report.repairs != 1 else ''})" if report.repairs else ""
+    repairs = (
+        f" (+{report.repairs} repair round{'s' if report.repairs != 1 else ''})"
+        if report.repairs
+        else ""
+    )
     return (
         f"{report.calls} model call{'s' if report.calls != 1 else ''}{repairs}, "
         f"{report.input_tokens:,} in / {report.output_tokens:,} out tokens, {cost}, {report.seconds:.1f} s"

@@ -103,21 +103,21 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         owner = self.server.owner
         n = owner._next_number()
+        body: Any = None
         try:
-            raw = self._read_body()
-        except (ValueError, OSError):
+            body = parse_body(self._read_body())
+        except ValueError:
+            # Broken framing: answer, then close, since the next request cannot be found.
+            answer = _failure(400, "the request body's Content-Length or chunking is malformed")
+            answer = Outgoing(400, (*answer.headers, ("Connection", "close")), answer.body)
+        except OSError:  # the client left mid-body: there is nobody to answer
             self.close_connection = True
             return
-        body = parse_body(raw)
-        try:
-            answer = owner._app.handle(self.command, self.path, body, n)
-        except Exception as exc:  # a server bug must still answer, never go silent
-            message = f"{PREFIX}: internal error: {exc!r}"
-            answer = Outgoing(
-                500,
-                (("Content-Type", "application/json"),),
-                json_bytes(error_body("openai", 500, message)),
-            )
+        else:
+            try:
+                answer = owner._app.handle(self.command, self.path, body, n)
+            except Exception as exc:  # a server bug must still answer, never go silent
+                answer = _failure(500, f"internal error: {exc!r}")
         if answer.delay:
             self.server.stopping.wait(answer.delay)  # stop() cuts a scripted delay short
         # Logged before the answer is written: a client holding the answer can trust the log.
@@ -149,7 +149,12 @@ class _Handler(BaseHTTPRequestHandler):
                 parts.append(self.rfile.read(size))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        data = self.rfile.read(length) if length else b""
+        if len(data) < length:
+            raise OSError("the client closed the connection mid-body")
+        return data
 
     def _write(self, answer: Outgoing) -> None:
         self.send_response(answer.status)
@@ -175,6 +180,11 @@ class _Handler(BaseHTTPRequestHandler):
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+
+def _failure(status: int, problem: str) -> Outgoing:
+    body = json_bytes(error_body("openai", status, f"{PREFIX}: {problem}"))
+    return Outgoing(status, (("Content-Type", "application/json"),), body)
 
 
 def _hang_up(connection: socket.socket) -> None:
@@ -243,7 +253,7 @@ class ScriptedModelServer:
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # stop() waits for one poll; keep it short
+            kwargs={"poll_interval": 0.01},  # stop() waits up to one poll; keep tests quick
             name=f"specloop-scripted-model:{self.port}",
             daemon=True,
         )
