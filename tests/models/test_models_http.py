@@ -143,6 +143,15 @@ def test_ollama_uses_prompted_json_output() -> None:
     assert '"approve"' in prompt and '"reasons"' in prompt  # the schema is in the prompt
 
 
+def test_prompted_output_accepts_json_in_a_markdown_fence() -> None:
+    reply = "Here it is:\n```json\n" + json.dumps(VERDICT) + "\n```"
+    with ScriptedModelServer([{"reply": reply}]) as server:
+        result = ask(client_for(server, "ollama", name="qwen2.5-coder:7b"))
+    assert result.output == EXPECTED
+    assert result.repairs == 0
+    assert server.requests[0].body["model"] == "qwen2.5-coder:7b"
+
+
 def test_openai_compatible_uses_prompted_json_output() -> None:
     with ScriptedModelServer(
         [{"reply": "not json at all"}, {"reply": json.dumps(VERDICT)}]
@@ -150,7 +159,9 @@ def test_openai_compatible_uses_prompted_json_output() -> None:
         result = ask(client_for(server, "openai-compatible", name="house/model"))
     assert result.output == EXPECTED
     assert result.repairs == 1
-    assert "tool_choice" not in server.requests[0].body
+    first = server.requests[0].body
+    assert "tool_choice" not in first and "tools" not in first
+    assert "response_format" not in first  # some compatible servers reject json_object
     assert "Invalid JSON" in json.dumps(server.requests[1].body["messages"])
 
 
@@ -334,3 +345,17 @@ def test_the_key_never_appears_in_errors_or_the_ledger(ledger: Ledger) -> None:
     assert KEY not in ledger_text(ledger)
     for path in Path(ledger.path).parent.iterdir():
         assert KEY.encode() not in path.read_bytes(), path.name
+
+
+def test_one_client_serves_several_threads_and_calls() -> None:
+    # Each call opens and closes its own SDK client on its own event loop, so a client
+    # can be shared by worker threads and called again and again.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ScriptedModelServer([final(VERDICT, repeat=True)]) as server:
+        client = client_for(server)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(lambda _: ask(client), range(6)))
+        results.append(ask(client))
+    assert [result.output for result in results] == [EXPECTED] * 7
+    assert len(server.requests) == 7

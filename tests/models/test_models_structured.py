@@ -437,3 +437,14 @@ def test_one_request_has_an_overall_deadline() -> None:
         ModelClient(SPEC, role="planner", env=ENV, timeout=10, max_retries=2).request_deadline
         == 150
     )
+
+
+def test_a_crashing_validator_is_a_bug_not_a_model_failure(ledger: Ledger) -> None:
+    def broken(plan: Plan) -> list[str]:
+        raise KeyError("oops")
+
+    with pytest.raises(KeyError, match="oops"):
+        client(Scripted(GOOD), ledger=ledger).structured(
+            stage="tasks", system="s", prompt="p", output_type=Plan, validators=[broken]
+        )
+    assert len(usage_rows(ledger)) == 1  # the tokens were still spent

@@ -109,8 +109,16 @@ def _openai_shaped(
 
         model = OpenAIChatModel(spec.name, provider=OllamaProvider(openai_client=client))
     else:
+        from pydantic_ai.profiles import ModelProfile
         from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
 
-        provider = OpenAICompatibleProvider("openai-compatible", openai_client=client)
+        # No response_format at all: some compatible servers reject "json_object", and the
+        # prompt already carries the schema. Ollama keeps pydantic-ai's json_object mode,
+        # which it supports and which helps small local models stay on JSON.
+        provider = OpenAICompatibleProvider(
+            "openai-compatible",
+            openai_client=client,
+            profile=ModelProfile(supports_json_object_output=False),
+        )
         model = OpenAIChatModel(spec.name, provider=provider)
     return BuiltModel(model, client.close)

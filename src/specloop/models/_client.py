@@ -188,9 +188,13 @@ class ModelClient:
                 },
             )
             return StructuredResult(run.output, usage, duration_ms, self.label, repairs)
-        failure = self._failure(run, stage)
         if _answered(run.messages):  # tokens were spent even though the call failed
             self._record(usage, stage, task_id, duration_ms)
+        if not _from_the_model_stack(run.error):
+            # A caller's validator that crashed is a bug to see with its traceback, not a
+            # model failure to retry or report.
+            raise run.error
+        failure = self._failure(run, stage)
         if isinstance(failure, InvalidModelOutput):
             data: dict[str, Any] = {
                 "stage": stage,
@@ -235,6 +239,7 @@ class ModelClient:
         output_spec: Any = PromptedOutput(output_type) if mode == "prompted" else output_type
         agent: Any = Agent(
             model,
+            name=f"specloop-{self.role}",
             output_type=output_spec,
             instructions=system,
             retries={"output": self.repair_rounds, "tools": self.repair_rounds},
@@ -339,8 +344,8 @@ class ModelClient:
                 raw=raw,
                 errors=errors,
             )
-        # Anything else (a pydantic-ai UserError, a bug in a validator) is not the
-        # provider's fault, but it still must not leak a key on its way out.
+        # Anything else from pydantic-ai or an SDK (a UserError, an unexpected SDK error)
+        # is still reported as a failed call, and still must not leak a key.
         return ModelCallFailed(
             f"{where} failed: {type(exc).__name__}: {self._scrub(str(exc))[:_MAX_DETAIL]}",
             stage=stage,
@@ -427,6 +432,16 @@ def _feedback(problems: Sequence[str]) -> str:
         f"{lines}\n"
         "Fix every problem and send the whole output again."
     )
+
+
+_MODEL_STACK = frozenset(
+    {"pydantic_ai", "pydantic_graph", "openai", "anthropic", "httpx", "httpx2"}
+)
+
+
+def _from_the_model_stack(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by pydantic-ai, a provider SDK or their HTTP client."""
+    return type(exc).__module__.split(".")[0] in _MODEL_STACK
 
 
 def _answered(messages: Sequence[ModelMessage]) -> bool:

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,7 +134,7 @@ class Script:
                 pending_number = number
                 continue
             if pending_delay:
-                step = _with_delay(step, step.delay + pending_delay)
+                step = replace(step, delay=step.delay + pending_delay)
             pending_delay, pending_number = 0.0, None
             parsed.append(step)
         if pending_number is not None:
@@ -207,7 +207,7 @@ def _load_yaml(text: str) -> Any:
 
 # --- step parsing ---------------------------------------------------------------------
 
-_Fail = Callable[[str], "ScriptError"]
+_Fail = Callable[[str], ScriptError]
 
 
 def _parse_step(raw: Mapping[Any, Any], index: int, source: str) -> Step | None:
@@ -252,20 +252,6 @@ def _parse_step(raw: Mapping[Any, Any], index: int, source: str) -> Step | None:
             raise fail("tool_calls must be a non-empty list of {name, arguments|input}")
         calls = tuple(_tool_call(item, fail, f"tool_calls[{i}]") for i, item in enumerate(value))
     return Step(kind="tool_calls", tool_calls=calls, usage=usage, **common)
-
-
-def _with_delay(step: Step, delay: float) -> Step:
-    return Step(
-        index=step.index,
-        kind=step.kind,
-        text=step.text,
-        tool_calls=step.tool_calls,
-        error=step.error,
-        when=step.when,
-        delay=delay,
-        usage=step.usage,
-        repeat=step.repeat,
-    )
 
 
 def _delay(value: Any, source: str, number: int) -> float:

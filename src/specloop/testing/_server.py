@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import socketserver
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,6 +59,13 @@ class _HTTPServer(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         self.stopping = threading.Event()
         super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks up the host's FQDN, a DNS query; an offline test
+        # double must make none (offline runs are checked for DNS traffic with strace).
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client hanging up mid-answer is normal for a test double; stay quiet about it.
@@ -146,7 +154,10 @@ class _Handler(BaseHTTPRequestHandler):
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass  # trailers
                     return b"".join(parts)
-                parts.append(self.rfile.read(size))
+                part = self.rfile.read(size)
+                if len(part) < size:
+                    raise OSError("the client closed the connection mid-body")
+                parts.append(part)
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         if length < 0:
@@ -192,7 +203,7 @@ def _hang_up(connection: socket.socket) -> None:
         connection.shutdown(socket.SHUT_RDWR)
 
 
-def _redacted(items: Sequence[tuple[str, str]] | Any) -> dict[str, str]:
+def _redacted(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in items:
         key = name.lower()
@@ -248,6 +259,9 @@ class ScriptedModelServer:
             raise RuntimeError("a stopped scripted model server cannot be started again")
         if self._httpd is not None:
             return self
+        if self.log_path is not None:
+            # Fail here, loudly, rather than inside a request handler.
+            self.log_path.open("a", encoding="utf-8").close()
         server_class = _HTTPServer6 if ":" in self.host else _HTTPServer
         self._httpd = server_class((self.host, self.port), self)
         self.port = int(self._httpd.server_address[1])
