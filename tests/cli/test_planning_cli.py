@@ -144,7 +144,9 @@ def test_ctrl_c_during_a_stage_leaves_nothing_half_written(repo: Repo) -> None:
         )
         assert proc.stdout is not None
         lines = iter(proc.stdout.readline, "")
-        assert any(line.startswith("spec: drafting SPEC.md") for line in lines)  # now waiting on the model
+        assert any(
+            line.startswith("spec: drafting SPEC.md") for line in lines
+        )  # now waiting on the model
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=20)
@@ -217,3 +219,25 @@ def test_fake_model_with_a_bad_script_exits_2(tmp_path: Path) -> None:
     script.write_text("- reply: a\n  error: {status: 500}\n")
     result = run_specloop("fake-model", "--script", str(script), cwd=tmp_path)
     assert result.code == 2 and "step 1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_hung_model_server_times_out_with_a_clear_error(repo: Repo) -> None:
+    with ScriptedModelServer(
+        [{"delay": 10, **spec_step()}, {"delay": 10, **spec_step()}]
+    ) as server:
+        env = {
+            **planner_env(server),
+            "SPECLOOP_MODELS_TIMEOUT": "1",
+            "SPECLOOP_MODELS_MAX_RETRIES": "0",
+        }
+        started = time.monotonic()
+        result = run_specloop("spec", "readlog", "--yes", cwd=repo.root, env=env)
+        elapsed = time.monotonic() - started
+    assert result.code == 1
+    assert (
+        "timed out" in result.stderr
+        and "spec" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    assert elapsed < 8
+    assert not (repo.root / "SPEC.md").exists()

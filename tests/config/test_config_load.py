@@ -261,7 +261,7 @@ def test_unknown_key_lists_the_known_ones(tmp_path: Path) -> None:
 def test_unknown_section_lists_the_known_ones(tmp_path: Path) -> None:
     write_config(tmp_path, "[model]\nx = 1\n")
     message = str(load_error(tmp_path))
-    assert "[roles], [run], [paths], [checks], [providers.NAME]" in message
+    assert "[roles], [run], [paths], [checks], [models], [providers.NAME]" in message
 
 
 def test_documented_message_shape(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_template_is_plain_toml_without_secrets() -> None:
     text = default_config_toml()
     assert text.endswith("\n")
     parsed = tomllib.loads(text)
-    assert set(parsed) == {"roles", "run", "paths", "checks"}
+    assert set(parsed) == {"roles", "run", "paths", "checks", "models"}
     assert "sk-" not in text
     assert max(len(line) for line in text.splitlines()) <= 100
 

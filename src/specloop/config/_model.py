@@ -70,6 +70,8 @@ class Config:
     plans_dir: str
     test_command: str | None
     diff_budget: int
+    model_timeout: int
+    model_max_retries: int
     # Read-only mappings are not hashable; leaving them out of the hash keeps
     # hash(config) working for callers that cache on it.
     providers: Mapping[str, ProviderConfig] = field(hash=False)

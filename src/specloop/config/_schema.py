@@ -106,10 +106,19 @@ _MODEL = "PROVIDER:MODEL with PROVIDER one of " + ", ".join(PROVIDER_NAMES)
 _PATH = "a relative path inside the project (not absolute, not leaving it with ..)"
 
 
-def _number(section: str, name: str, default: int, help: str, *, high: int | None = None) -> Key:
-    """An int key from 1 (to ``high``); the expectation text follows from the bounds."""
-    expect = f"a whole number from 1 to {high}" if high else "a whole number of at least 1"
-    return Key(section, name, name, "int", default, expect, help, low=1, high=high)
+def _number(
+    section: str,
+    name: str,
+    default: int,
+    help: str,
+    *,
+    low: int = 1,
+    high: int | None = None,
+    attr: str | None = None,
+) -> Key:
+    """An int key from ``low`` (to ``high``); the expectation text follows from the bounds."""
+    expect = f"a whole number from {low} to {high}" if high else f"a whole number of at least {low}"
+    return Key(section, name, attr or name, "int", default, expect, help, low=low, high=high)
 
 
 def _text(
@@ -143,7 +152,7 @@ SCHEMA: tuple[Key, ...] = (
           example='"openai:gpt-5"'),
     _text("roles", "executor", None, is_model_string, _MODEL,
           "Model the builtin executor runs on. Unset by default.",
-          attr="executor_model", example='"anthropic:claude-sonnet-4-5"'),
+          attr="executor_model", example='"anthropic:claude-sonnet-4-6"'),
     _text("roles", "reviewers", (), is_model_string, _MODEL,
           "Models that review each diff; none by default."),
     _text("run", "executor", "builtin", _is_executor, _EXECUTOR,
@@ -163,6 +172,10 @@ SCHEMA: tuple[Key, ...] = (
           'Command the built-in criterion "All tests pass" runs. Unset by default.',
           example='"pytest -q"'),
     _number("checks", "diff_budget", 800, "Most changed lines one attempt may produce."),
+    _number("models", "timeout", 120, "Seconds one model request may take before it is retried.",
+            attr="model_timeout"),
+    _number("models", "max_retries", 3, "Retries of a model request after HTTP 429, 5xx or a timeout.",
+            low=0, high=10, attr="model_max_retries"),
 )
 # fmt: on
 

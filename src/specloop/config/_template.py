@@ -30,6 +30,7 @@ _SECTION_HELP = {
     "run": "How tasks are executed.",
     "paths": "Where the artifacts live, relative to the project root.",
     "checks": "The deterministic checks every attempt must pass.",
+    "models": "How model calls behave: per-request timeout and bounded retries with backoff.",
 }
 
 _PROVIDERS_HELP = f"""\

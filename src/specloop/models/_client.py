@@ -419,7 +419,16 @@ def open_model(
     """
     spec = resolve_role(config, role, env)
     prices = PriceTable.default().with_overrides(config.prices)
-    return ModelClient(spec, role=role, env=env, ledger=ledger, run_id=run_id, prices=prices)
+    return ModelClient(
+        spec,
+        role=role,
+        env=env,
+        ledger=ledger,
+        run_id=run_id,
+        prices=prices,
+        timeout=float(config.model_timeout),
+        max_retries=config.model_max_retries,
+    )
 
 
 # -- helpers ----------------------------------------------------------------------------

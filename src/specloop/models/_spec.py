@@ -36,7 +36,7 @@ _CONFIG_FILE = ".specloop/config.toml"
 # role -> (config key, environment variable, example value as written in TOML)
 _ROLE_SETTINGS: Mapping[str, tuple[str, str, str]] = {
     "planner": ("roles.planner", "SPECLOOP_ROLES_PLANNER", '"openai:gpt-5"'),
-    "executor": ("roles.executor", "SPECLOOP_ROLES_EXECUTOR", '"anthropic:claude-sonnet-4-5"'),
+    "executor": ("roles.executor", "SPECLOOP_ROLES_EXECUTOR", '"anthropic:claude-sonnet-4-6"'),
     "reviewer": ("roles.reviewers", "SPECLOOP_ROLES_REVIEWERS", '["openai:gpt-5"]'),
 }
 
