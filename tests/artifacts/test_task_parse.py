@@ -245,3 +245,9 @@ def test_load_task_reports_the_relative_source(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text(make_task(), encoding="utf-8")
     assert load_task(path, root=tmp_path).source == "tasks/0x01-a.md"
+
+
+def test_an_unhashable_key_is_a_parse_error_not_a_crash() -> None:
+    with pytest.raises(ParseError, match="unhashable key") as caught:
+        parse_task("---\n{[a]: 1}\n---\n")
+    assert caught.value.line == 2

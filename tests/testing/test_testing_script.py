@@ -183,3 +183,10 @@ def test_request_text_covers_the_three_wires() -> None:
         assert needle in text
     assert "ID-NOT-TEXT" not in text
     assert request_text({"input": "plain string input"}) == "plain string input"
+
+
+def test_a_yaml_file_with_an_unhashable_key_is_a_script_error(tmp_path: Path) -> None:
+    path = tmp_path / "script.yaml"
+    path.write_text("- {[a]: 1}\n")
+    with pytest.raises(ScriptError, match="unhashable key"):
+        load_script(path)

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 import yaml
 
+from specloop._yaml import load_strict
+
 _ACTIONS = ("reply", "tool_call", "tool_calls", "error")
 _STEP_KEYS = frozenset({*_ACTIONS, "delay", "when", "usage", "repeat"})
 _TOOL_KEYS = frozenset({"name", "arguments", "input", "id"})
@@ -157,7 +159,7 @@ def load_script(path: Path) -> Script:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScriptError(f"cannot read the script: {exc}", source=source) from None
     try:
-        data = json.loads(text) if Path(path).suffix == ".json" else _load_yaml(text)
+        data = json.loads(text) if Path(path).suffix == ".json" else load_strict(text)
     except json.JSONDecodeError as exc:
         raise ScriptError(f"invalid JSON at line {exc.lineno}: {exc.msg}", source=source) from None
     except yaml.MarkedYAMLError as exc:
@@ -169,40 +171,6 @@ def load_script(path: Path) -> Script:
     if data is None:
         raise ScriptError("the script is empty; it must be a list of steps", source=source)
     return Script.from_steps(data, source=source)
-
-
-# --- YAML: safe, no duplicate keys, and `0x03` stays the string a task id is ----------
-
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_INT = "tag:yaml.org,2002:int"
-
-
-class _ScriptLoader(_Base):  # type: ignore[misc]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
-
-
-# Copy the shared resolver table before replacing the int rule, so other loaders keep theirs.
-_ScriptLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _INT]
-    for first, resolvers in _Base.yaml_implicit_resolvers.items()
-}
-_ScriptLoader.add_implicit_resolver(
-    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
-)
-
-
-def _load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_ScriptLoader)  # a safe loader: builds no Python objects
 
 
 # --- step parsing ---------------------------------------------------------------------
