@@ -127,6 +127,7 @@ def test_known_env_vars_are_exactly_the_ones_read(tmp_path: Path) -> None:
         "paths.tasks": "todo",
         "paths.plans": "todo/plans",
         "checks.test_command": "make test",
+        "run.sandbox": "optional",
     }
     by_kind = {"int": "2", "str_list": "openai:x", "optional_str": "openai:x"}
     for var in KNOWN_ENV_VARS:

@@ -4,7 +4,10 @@ Each command parses its arguments, calls the core API, and prints. Core packages
 imported inside the commands so that `specloop --help` stays fast.
 """
 
-from specloop.cli import _planning  # registers spec, agents, tasks, demo, fake-model
+from specloop.cli import (
+    _execution,  # registers run, resume, approve, reject, verify, clean
+    _planning,  # registers spec, agents, tasks, demo, fake-model
+)
 from specloop.cli._app import app, main
 
-__all__ = ["_planning", "app", "main"]
+__all__ = ["_execution", "_planning", "app", "main"]

@@ -29,6 +29,7 @@ def _known_errors() -> tuple[tuple[type[BaseException], int], ...]:
     # Imported here, not at module level, so `--help` does not load the core packages.
     from specloop.config import ConfigError
     from specloop.engine import ProjectError
+    from specloop.executors import ExecutorUnavailable
     from specloop.gitops import GitError, GitNotInstalled
     from specloop.ledger import LedgerError
     from specloop.models import ModelError, NoModelConfigured
@@ -36,6 +37,7 @@ def _known_errors() -> tuple[tuple[type[BaseException], int], ...]:
     from specloop.testing import ScriptError
 
     return (
+        (ExecutorUnavailable, EXIT_MISSING),
         (NoModelConfigured, EXIT_MISSING),
         (ModelError, EXIT_FAILED),
         (PlanningError, EXIT_BAD_INPUT),

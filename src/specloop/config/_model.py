@@ -65,6 +65,7 @@ class Config:
     parallel: int
     timeout: int
     max_attempts: int
+    sandbox: str
     spec_path: str
     tasks_dir: str
     plans_dir: str

@@ -143,6 +143,13 @@ def _text(
 
 _EXECUTOR = "one of " + ", ".join(NAMED_EXECUTORS) + ", or cmd:COMMAND with a non-empty COMMAND"
 _AUTONOMY = "one of " + ", ".join(AUTONOMY_LEVELS)
+SANDBOX_MODES = ("required", "optional", "off")
+_SANDBOX = "one of " + ", ".join(SANDBOX_MODES)
+
+
+def _is_sandbox_mode(value: str) -> bool:
+    return value in SANDBOX_MODES
+
 
 # One row per key, in the order `config show` and the template list them.
 # fmt: off
@@ -162,6 +169,8 @@ SCHEMA: tuple[Key, ...] = (
     _number("run", "parallel", 1, "How many tasks run at the same time (1 to 64).", high=64),
     _number("run", "timeout", 1800, "Seconds one attempt may take before it is stopped."),
     _number("run", "max_attempts", 3, "Attempts per task before it waits for a human."),
+    _text("run", "sandbox", "required", _is_sandbox_mode, _SANDBOX,
+          "required: refuse to run without bubblewrap; optional: warn and run unsandboxed; off."),
     _text("paths", "spec", "SPEC.md", is_inside_path, _PATH,
           "The spec, relative to the project root.", attr="spec_path"),
     _text("paths", "tasks", "tasks", is_inside_path, _PATH,

@@ -6,6 +6,9 @@ A small interface of specloop's own over pydantic-ai::
     result = client.structured(stage="tasks", system=SYSTEM, prompt=text, output_type=TaskList)
     result.output, result.usage.cost_usd
 
+``client.run_agent(stage=..., system=..., prompt=..., tools=[read_file, ...])`` runs an
+agent loop over plain-function tools and returns an ``AgentRun``.
+
 Providers: ``openai:``, ``anthropic:``, ``ollama:`` (OpenAI-compatible API, default
 http://127.0.0.1:11434/v1) and ``openai-compatible:`` (base URL required). Keys come
 only from the environment mapping passed in and never reach the ledger or a message.
@@ -14,6 +17,7 @@ Importing this package imports neither pydantic-ai nor any provider SDK; they lo
 the first model call.
 """
 
+from specloop.models._agent import AGENT_EVENT, AgentRun
 from specloop.models._client import (
     CALL_EVENT,
     CALL_FAILED_EVENT,
@@ -42,11 +46,13 @@ from specloop.models._spec import (
 )
 
 __all__ = [
+    "AGENT_EVENT",
     "CALL_EVENT",
     "CALL_FAILED_EVENT",
     "INVALID_OUTPUT_EVENT",
     "KEY_VARS",
     "OLLAMA_DEFAULT_BASE_URL",
+    "AgentRun",
     "InvalidModelOutput",
     "ModelCallFailed",
     "ModelClient",

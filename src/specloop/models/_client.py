@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from specloop.models._agent import AgentRun, run_agent
 from specloop.models._build import BuiltModel, build_model, endpoint, output_mode
 from specloop.models._errors import InvalidModelOutput, ModelCallFailed, ModelError
 from specloop.models._outcome import (
@@ -235,19 +236,8 @@ class ModelClient:
         from pydantic_ai import Agent, ModelRetry, PromptedOutput, capture_run_messages
 
         run = _Run(messages=[])
-        built: BuiltModel | None = None
-        if self._model is not None:
-            model = self._model
-            mode = "tool"
-        else:
-            built = build_model(
-                self.spec,
-                api_key=self._api_key,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-            )
-            model = built.model
-            mode = output_mode(self.spec.provider)
+        model, built = self._pydantic_model()
+        mode = "tool" if built is None else output_mode(self.spec.provider)
         output_spec: Any = PromptedOutput(output_type) if mode == "prompted" else output_type
         agent: Any = Agent(
             model,
@@ -283,6 +273,56 @@ class ModelClient:
             if built is not None:
                 await built.aclose()
         return run
+
+    def _pydantic_model(self) -> tuple[Model, BuiltModel | None]:
+        """The injected model, or a freshly built one with the client to close after the call."""
+        if self._model is not None:
+            return self._model, None
+        built = build_model(
+            self.spec, api_key=self._api_key, timeout=self.timeout, max_retries=self.max_retries
+        )
+        return built.model, built
+
+    # -- the agent loop ----------------------------------------------------------------
+
+    def run_agent(
+        self,
+        *,
+        stage: str,
+        system: str,
+        prompt: str,
+        tools: Sequence[Callable[..., str]],
+        max_turns: int = 50,
+        task_id: str | None = None,
+        timeout: float | None = None,
+        run_id: int | None = None,
+        attempt_id: int | None = None,
+    ) -> AgentRun:
+        """Let the model work with ``tools`` until it answers in text, or a limit stops it.
+
+        Each tool is a plain function returning a string; its name, type hints and
+        docstring become the tool's schema. ``max_turns`` bounds the model requests and
+        ``timeout`` the whole run's wall-clock time; reaching either is reported in
+        ``AgentRun.stopped``, not raised. Provider failures raise ModelCallFailed as in
+        ``structured()``. Usage goes to the ledger with the role, stage, task and
+        attempt, plus one ``model.agent`` event; ``run_id`` overrides the client's run
+        for these records. Runs its own event loop.
+        """
+        return run_agent(
+            self,
+            stage=stage,
+            system=system,
+            prompt=prompt,
+            tools=tools,
+            max_turns=max_turns,
+            task_id=task_id,
+            timeout=timeout,
+            ids=(self.run_id if run_id is None else run_id, attempt_id),
+        )
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every key this client knows, and anything shaped like one, redacted."""
+        return self._scrub(text)
 
     # -- turning a failure into a specloop error ---------------------------------------
 
@@ -394,9 +434,19 @@ class ModelClient:
         )
         return Usage(input_tokens, cached_tokens, output_tokens, cost)
 
-    def _record(self, usage: Usage, stage: str, task_id: str | None, duration_ms: int) -> None:
+    def _record(
+        self,
+        usage: Usage,
+        stage: str,
+        task_id: str | None,
+        duration_ms: int,
+        *,
+        ids: tuple[int | None, int | None] | None = None,
+    ) -> None:
+        """Record usage; ``ids`` = (run_id, attempt_id) overrides (self.run_id, None)."""
         if self.ledger is None:
             return
+        run_id, attempt_id = (self.run_id, None) if ids is None else ids
         self.ledger.record_usage(
             role=self.role,
             model=self.label,
@@ -405,15 +455,26 @@ class ModelClient:
             cached_tokens=usage.cached_tokens,
             output_tokens=usage.output_tokens,
             cost_usd=usage.cost_usd,
-            run_id=self.run_id,
+            run_id=run_id,
             task_id=task_id,
+            attempt_id=attempt_id,
             duration_ms=duration_ms,
         )
 
-    def _event(self, kind: str, task_id: str | None, data: dict[str, Any]) -> None:
+    def _event(
+        self,
+        kind: str,
+        task_id: str | None,
+        data: dict[str, Any],
+        *,
+        ids: tuple[int | None, int | None] | None = None,
+    ) -> None:
         if self.ledger is None:
             return
-        self.ledger.append_event(kind, run_id=self.run_id, task_id=task_id, data=data)
+        run_id, attempt_id = (self.run_id, None) if ids is None else ids
+        self.ledger.append_event(
+            kind, run_id=run_id, task_id=task_id, attempt_id=attempt_id, data=data
+        )
 
 
 def open_model(

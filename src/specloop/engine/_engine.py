@@ -1,0 +1,518 @@
+"""`specloop run`: ready tasks through the loop of DESIGN.md §4, one after another.
+
+For each ready task: attempts (fresh session each, bounded by `run.max_attempts`),
+each verified by specloop; then the gate of the autonomy level decides; a merge is
+checked for conflicts first and never happens for an attempt with a failed check."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specloop.artifacts import Task, TaskGraph, load_tasks
+from specloop.engine._failpoints import failpoint
+from specloop.engine._progress import Progress
+from specloop.engine._project import Project, ProjectError
+from specloop.engine._steps import AttemptResult, AttemptRunner, checks_summary
+from specloop.executors import Executor, make_executor
+from specloop.gitops import (
+    GitError,
+    WorktreePool,
+    current_branch,
+    delete_branch,
+    diff_text,
+    merge_into,
+    resolve,
+)
+from specloop.ledger import Ledger, TaskState
+from specloop.sandbox import Sandbox
+from specloop.verify import CheckStatus
+
+Asker = Callable[[str], str]
+ExecutorFactory = Callable[..., Executor]
+AUTONOMY = ("gated", "verified", "full")
+
+
+@dataclass
+class RunOptions:
+    """What to run and how (None: from the config)."""
+
+    task_ids: Sequence[str] = ()
+    executor: str | None = None
+    autonomy: str | None = None
+
+
+@dataclass
+class RunSummary:
+    """The final state of every task this run touched."""
+
+    run_id: int
+    states: dict[str, TaskState] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a task failed or is blocked, else 0 (awaiting approval is not a failure)."""
+        return (
+            1
+            if any(s in (TaskState.FAILED, TaskState.BLOCKED) for s in self.states.values())
+            else 0
+        )
+
+
+def state_dir(project: Project) -> Path:
+    """`.specloop/state` of the project."""
+    return project.root / ".specloop" / "state"
+
+
+@dataclass
+class Engine:
+    """The run loop; every collaborator passed in so tests can swap it."""
+
+    project: Project
+    ledger: Ledger
+    progress: Progress
+    sandbox: Sandbox
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    ask: Asker | None = None
+    executor_factory: ExecutorFactory = make_executor
+
+    # -- public ---------------------------------------------------------------------
+
+    def run(self, options: RunOptions) -> RunSummary:
+        """Run the selected (or all ready) tasks until done or a gate stops them."""
+        config = self.project.config
+        autonomy = options.autonomy or config.autonomy
+        if autonomy not in AUTONOMY:
+            raise ProjectError(
+                f"--autonomy must be one of {', '.join(AUTONOMY)} (got {autonomy!r})"
+            )
+        executor_name = options.executor or config.executor
+        base_branch = self._base_branch()
+        tasks = self._tasks()
+        selected = self._check_selection(tasks, options.task_ids)
+        executor = self.executor_factory(
+            executor_name, config=config, env=self.env, ledger=self.ledger
+        )
+        run = self.ledger.start_run(
+            base_ref=base_branch,
+            base_sha=resolve(self.project.root, base_branch),
+            autonomy=autonomy,
+            config={
+                "tasks": list(options.task_ids),
+                "executor": executor_name,
+                "autonomy": autonomy,
+            },
+        )
+        # Resume reads the run's choices back from this event.
+        self.ledger.append_event(
+            "run.options",
+            run_id=run.id,
+            data={"tasks": list(options.task_ids), "executor": executor_name, "autonomy": autonomy},
+        )
+        self.progress.emit(
+            "run.started",
+            None,
+            f"run {run.id}: base {base_branch}, executor {executor_name}, autonomy {autonomy}",
+            run=run.id,
+        )
+        return self.continue_run(run.id, tasks, selected, executor, autonomy, base_branch)
+
+    def continue_run(
+        self,
+        run_id: int,
+        tasks: dict[str, Task],
+        selected: set[str] | None,
+        executor: Executor,
+        autonomy: str,
+        base_branch: str,
+    ) -> RunSummary:
+        """The loop proper (also used by resume)."""
+        summary = RunSummary(run_id)
+        runner = AttemptRunner(
+            self.project,
+            self.ledger,
+            WorktreePool(self.project.root, state_dir(self.project) / "worktrees"),
+            executor,
+            self.sandbox,
+            self.env,
+            base_branch,
+            run_id,
+        )
+        graph = TaskGraph(tasks.values())
+        finished_here: set[str] = set()
+        try:
+            while True:
+                statuses = self.ledger.task_statuses()
+                merged = {t for t, s in statuses.items() if s.state is TaskState.MERGED}
+                waiting = {
+                    t
+                    for t, s in statuses.items()
+                    if s.state in (TaskState.AWAITING_APPROVAL, TaskState.BLOCKED)
+                }
+                ready = [
+                    t
+                    for t in graph.ready(done=merged, exclude=finished_here | waiting)
+                    if selected is None or t in selected
+                ]
+                if not ready:
+                    break
+                task = tasks[ready[0]]
+                summary.states[task.id] = self._run_task(task, runner, autonomy)
+                finished_here.add(task.id)
+        except KeyboardInterrupt:
+            self.ledger.append_event("run.interrupted", run_id=run_id)
+            raise
+        waiting_now = any(s is TaskState.AWAITING_APPROVAL for s in summary.states.values())
+        self.ledger.finish_run(run_id, "waiting" if waiting_now else "finished")
+        self.progress.emit("run.finished", None, self._closing_line(summary), run=run_id)
+        return summary
+
+    # -- one task -------------------------------------------------------------------
+
+    def _run_task(self, task: Task, runner: AttemptRunner, autonomy: str) -> TaskState:
+        config = self.project.config
+        timeout = float(task.options.get("timeout", config.timeout))
+        feedback = self._carried_feedback(task.id)
+        for _ in range(config.max_attempts):
+            self.progress.emit(
+                "attempt.started", task.id, f"{task.title}: attempt with {runner.executor.name}"
+            )
+            result = runner.run(task, feedback=feedback, timeout=timeout)
+            self.progress.emit(
+                "attempt.verified",
+                task.id,
+                f"attempt {result.number}: executor {result.execution.summary}; {checks_summary(result.verification)}",
+                passed=result.verification.passed,
+            )
+            failed = self._failure(result)
+            if failed is None:
+                outcome = self._gate_passed(task, result, autonomy)
+                if outcome is None:
+                    return self.ledger.task_statuses()[task.id].state
+                feedback = outcome
+                continue
+            repeat = self._repeated_diff(task.id, result)
+            if repeat is not None:
+                self._finish(task, result, "blocked", TaskState.BLOCKED, repeat)
+                return TaskState.BLOCKED
+            retry = self._gate_failed(task, result, autonomy, failed)
+            if retry is None:
+                return TaskState.FAILED
+            feedback = retry
+        reason = f"no passing attempt after {config.max_attempts} attempt(s) in this run"
+        self.ledger.set_task_state(task.id, TaskState.FAILED, reason=reason, run_id=runner.run_id)
+        self.progress.emit("task.failed", task.id, reason)
+        return TaskState.FAILED
+
+    def _failure(self, result: AttemptResult) -> str | None:
+        """Why the attempt cannot be merged, or None when everything passed."""
+        if not result.execution.ok:
+            return f"the executor did not finish cleanly ({result.execution.summary})"
+        if not result.verification.passed:
+            return checks_summary(result.verification)
+        return None
+
+    def _gate_passed(self, task: Task, result: AttemptResult, autonomy: str) -> str | None:
+        """Decide on a passing attempt; return feedback for another attempt, or None when done."""
+        if autonomy in ("verified", "full"):
+            actor, reason = (
+                f"policy:{autonomy}",
+                f"all checks passed ({checks_summary(result.verification)})",
+            )
+        else:
+            answer = self._ask_passed(task, result)
+            if answer is None:
+                self.ledger.record_decision(
+                    task.id,
+                    decision="wait",
+                    actor="policy:gated",
+                    reason="no terminal: waiting for specloop approve/reject",
+                    attempt_id=result.attempt_id,
+                )
+                self.ledger.set_task_state(
+                    task.id,
+                    TaskState.AWAITING_APPROVAL,
+                    reason=f"attempt {result.number} passed; run `specloop approve {task.id}` or `specloop reject {task.id} --feedback ...`",
+                    attempt_id=result.attempt_id,
+                )
+                self.progress.emit(
+                    "task.awaiting_approval",
+                    task.id,
+                    f"attempt {result.number} passed every check; awaiting approval",
+                )
+                return None
+            decision, text = answer
+            actor = "human:" + (os.environ.get("USER") or "unknown")
+            if decision == "reject":
+                self.ledger.record_decision(
+                    task.id,
+                    decision="reject",
+                    actor=actor,
+                    reason=text,
+                    attempt_id=result.attempt_id,
+                )
+                self.ledger.finish_attempt(
+                    result.attempt_id, outcome="rejected", head_sha=result.head_sha
+                )
+                return f"A human rejected the previous attempt, which passed every check, with this feedback:\n{text}"
+            reason = text or "approved on the terminal"
+        self.ledger.record_decision(
+            task.id, decision="merge", actor=actor, reason=reason, attempt_id=result.attempt_id
+        )
+        return self.merge(task, result.attempt_id, result.number, result.branch, result.head_sha)
+
+    def merge(
+        self, task: Task, attempt_id: int, number: int, branch: str, head: str | None
+    ) -> str | None:
+        """Merge an approved attempt; feedback for a new attempt on conflict, else None."""
+        assert head is not None
+        base_branch = self._base_branch()
+        self.ledger.append_event(
+            "attempt.merge_intent",
+            task_id=task.id,
+            attempt_id=attempt_id,
+            data={"head": head, "branch": branch},
+        )
+        failpoint("before-merge")
+        try:
+            merged = merge_into(
+                self.project.root,
+                base_branch,
+                head,
+                f"specloop: merge {task.id} {task.title} (attempt {number})",
+                lock_path=state_dir(self.project) / "merge.lock",
+            )
+        except GitError as exc:
+            self.ledger.finish_attempt(attempt_id, outcome="merge-failed", head_sha=head)
+            self.ledger.set_task_state(
+                task.id, TaskState.FAILED, reason=f"merge failed: {exc}", attempt_id=attempt_id
+            )
+            self.progress.emit("task.failed", task.id, f"merge failed: {exc}")
+            return None
+        if not merged.merged:
+            files = ", ".join(merged.conflicts)
+            self.ledger.append_event(
+                "attempt.conflict",
+                task_id=task.id,
+                attempt_id=attempt_id,
+                data={"conflicts": list(merged.conflicts)},
+            )
+            self.ledger.finish_attempt(attempt_id, outcome="conflict", head_sha=head)
+            self.progress.emit(
+                "attempt.conflict",
+                task.id,
+                f"conflicts with the new base in {files}; re-queued on the new base",
+            )
+            return f"The previous attempt conflicted with changes merged meanwhile into {base_branch} (files: {files}). Redo the task on the current files."
+        failpoint("after-merge")  # the base moved, the ledger does not know yet
+        self.mark_merged(task.id, attempt_id, head, merged.commit or head, branch)
+        return None
+
+    def mark_merged(
+        self, task_id: str, attempt_id: int, head: str, commit: str, branch: str
+    ) -> None:
+        """Record a merge that happened (also used by resume)."""
+        self.ledger.append_event(
+            "attempt.merged",
+            task_id=task_id,
+            attempt_id=attempt_id,
+            data={"commit": commit, "head": head},
+        )
+        self.ledger.finish_attempt(attempt_id, outcome="merged", head_sha=head)
+        self.ledger.set_task_state(
+            task_id, TaskState.MERGED, reason=f"merged as {commit[:12]}", attempt_id=attempt_id
+        )
+        WorktreePool(self.project.root, state_dir(self.project) / "worktrees").release(0)
+        delete_branch(self.project.root, branch)  # merged: the branch has nothing left to inspect
+        self.progress.emit(
+            "task.merged", task_id, f"merged into {self._base_branch()} as {commit[:12]}"
+        )
+
+    def _gate_failed(
+        self, task: Task, result: AttemptResult, autonomy: str, why: str
+    ) -> str | None:
+        """Decide on a failed attempt; feedback for a retry, or None when the task stops."""
+        report = result.verification.report()
+        if not result.execution.ok:
+            report = f"The executor did not finish cleanly: {result.execution.summary}\n{result.execution.output[-4000:]}\n\n{report}"
+        if autonomy == "full":
+            self.ledger.record_decision(
+                task.id,
+                decision="retry",
+                actor="policy:full",
+                reason=why,
+                attempt_id=result.attempt_id,
+            )
+            self.ledger.finish_attempt(
+                result.attempt_id, outcome="failed", head_sha=result.head_sha
+            )
+            return report
+        answer = self._ask_failed(task, result, why)
+        if answer is not None:
+            self.ledger.record_decision(
+                task.id,
+                decision="retry",
+                actor="human:" + (os.environ.get("USER") or "unknown"),
+                reason=answer or why,
+                attempt_id=result.attempt_id,
+            )
+            self.ledger.finish_attempt(
+                result.attempt_id, outcome="failed", head_sha=result.head_sha
+            )
+            return report + (f"\n\nA human adds:\n{answer}" if answer else "")
+        self._finish(
+            task,
+            result,
+            "failed",
+            TaskState.FAILED,
+            f"attempt {result.number} failed: {why} (branch {result.branch} kept)",
+        )
+        return None
+
+    def _finish(
+        self, task: Task, result: AttemptResult, outcome: str, state: TaskState, reason: str
+    ) -> None:
+        self.ledger.finish_attempt(result.attempt_id, outcome=outcome, head_sha=result.head_sha)
+        self.ledger.set_task_state(task.id, state, reason=reason, attempt_id=result.attempt_id)
+        self.progress.emit(f"task.{state}", task.id, reason)
+
+    def _repeated_diff(self, task_id: str, result: AttemptResult) -> str | None:
+        """A reason to stop when this attempt's change equals an earlier failed one."""
+        if result.tree is None:
+            return None
+        for event in self.ledger.events(task_id=task_id):
+            if (
+                event.kind == "attempt.committed"
+                and event.attempt_id != result.attempt_id
+                and event.data
+                and event.data.get("tree") == result.tree
+            ):
+                return f"attempt {result.number} produced exactly the change of an earlier failed attempt; a human should look (branch {result.branch})"
+        return None
+
+    # -- terminal gates ------------------------------------------------------------
+
+    def _ask_passed(self, task: Task, result: AttemptResult) -> tuple[str, str] | None:
+        if self.ask is None:
+            return None
+        while True:
+            answer = (
+                self.ask(
+                    f"{task.id} passed every check. [a]pprove and merge, [r]eject with feedback, [d]iff, [c]heck output, [l]ater? "
+                )
+                .strip()
+                .lower()
+            )
+            if answer in ("a", "approve"):
+                return ("approve", "")
+            if answer in ("l", "later"):
+                return None
+            if answer in ("r", "reject"):
+                feedback = self.ask("Feedback for the next attempt: ").strip()
+                if feedback:
+                    return ("reject", feedback)
+            elif answer in ("d", "diff"):
+                self.progress.console.print(
+                    diff_text(
+                        self.project.root, result.base_sha, result.head_sha or result.base_sha
+                    ),
+                    markup=False,
+                    highlight=False,
+                )
+            elif answer in ("c", "checks"):
+                self.progress.console.print(
+                    result.verification.report(), markup=False, highlight=False
+                )
+
+    def _ask_failed(self, task: Task, result: AttemptResult, why: str) -> str | None:
+        if self.ask is None:
+            return None
+        while True:
+            answer = (
+                self.ask(
+                    f"{task.id} failed ({why}). [r]etry with feedback, [c]heck output, [d]iff, [s]top? "
+                )
+                .strip()
+                .lower()
+            )
+            if answer in ("s", "stop"):
+                return None
+            if answer in ("r", "retry"):
+                return self.ask("Feedback for the next attempt (optional): ").strip()
+            if answer in ("c", "checks"):
+                self.progress.console.print(
+                    result.verification.report(), markup=False, highlight=False
+                )
+            elif answer in ("d", "diff") and result.head_sha:
+                self.progress.console.print(
+                    diff_text(self.project.root, result.base_sha, result.head_sha),
+                    markup=False,
+                    highlight=False,
+                )
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _base_branch(self) -> str:
+        branch = current_branch(self.project.git_root)
+        if branch is None:
+            raise ProjectError("HEAD is detached: check out the branch specloop should merge into")
+        return branch
+
+    def _tasks(self) -> dict[str, Task]:
+        loaded = load_tasks(self.project.root, self.project.config.tasks_dir)
+        broken = [d for d in loaded.diagnostics if d.severity == "error"]
+        if broken:
+            first = broken[0]
+            raise ProjectError(f"{first.path}:{first.line}: {first.message} (run `specloop lint`)")
+        return {t.id: t for t in loaded.tasks}
+
+    def _check_selection(self, tasks: Mapping[str, Task], wanted: Sequence[str]) -> set[str] | None:
+        if not wanted:
+            return None
+        statuses = self.ledger.task_statuses()
+        merged = {t for t, s in statuses.items() if s.state is TaskState.MERGED}
+        for task_id in wanted:
+            if task_id not in tasks:
+                raise ProjectError(f"no task {task_id} in {self.project.config.tasks_dir}/")
+            if task_id in merged:
+                raise ProjectError(f"{task_id} is already merged")
+            waiting = [d for d in tasks[task_id].depends_on if d not in merged]
+            if waiting:
+                raise ProjectError(f"{task_id} is not ready: waiting for {', '.join(waiting)}")
+        return set(wanted)
+
+    def _carried_feedback(self, task_id: str) -> str:
+        """What the next attempt must know from before this run: a human's `specloop
+        reject` feedback, or else the report of the last attempt if it failed."""
+        for event in reversed(self.ledger.events(task_id=task_id)):
+            data = event.data or {}
+            if event.kind == "task.feedback":
+                return "A human rejected the previous attempt with this feedback:\n" + str(
+                    data.get("feedback", "")
+                )
+            if event.kind == "attempt.verified":
+                return (
+                    ""
+                    if data.get("passed")
+                    else "The previous attempt failed verification:\n" + str(data.get("report", ""))
+                )
+        return ""
+
+    def _closing_line(self, summary: RunSummary) -> str:
+        if not summary.states:
+            return "nothing to run: no task is ready (see `specloop status`)"
+        counts: dict[str, int] = {}
+        for state in summary.states.values():
+            counts[str(state)] = counts.get(str(state), 0) + 1
+        return "run finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+
+
+def check_failed(result: AttemptResult) -> list[str]:
+    """Names of the blocking checks that did not pass."""
+    return [
+        c.name
+        for c in result.verification.checks
+        if c.blocking and c.status is not CheckStatus.PASSED
+    ]

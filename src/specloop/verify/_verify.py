@@ -1,0 +1,121 @@
+"""verify_attempt: every deterministic check of one attempt, in a fixed order.
+
+Every check always runs, even after one has failed, so one report tells the next
+attempt everything that is wrong instead of one problem per round trip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from specloop import gitops
+from specloop.artifacts import BuiltinCheck, CriterionKind, Task
+from specloop.verify._builtin import (
+    BlobReader,
+    check_diff_budget,
+    check_no_secrets,
+    check_no_todos,
+    check_tests_kept,
+)
+from specloop.verify._commands import check_commands, run_check
+from specloop.verify._imports import check_no_unused_imports
+from specloop.verify._result import (
+    CheckResult,
+    CheckStatus,
+    CommandRunner,
+    Verification,
+    VerifyOptions,
+)
+from specloop.verify._scope import check_changes, check_scope
+
+
+def _blob_reader(repo: Path) -> BlobReader:
+    def read(rev: str, path: str) -> str | None:
+        try:
+            text = gitops.run_git(["cat-file", "blob", f"{rev}:{path}"], repo)
+        except gitops.GitError:
+            return None  # not there at that revision
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None  # binary or not UTF-8 (undecodable bytes arrive as surrogates)
+        return text
+
+    return read
+
+
+def _all_tests(run: CommandRunner, worktree: Path, options: VerifyOptions) -> CheckResult:
+    command = (options.test_command or "").strip()
+    if not command:
+        return CheckResult(
+            "all-tests-pass",
+            "builtin",
+            CheckStatus.ERROR,
+            True,
+            'no test command configured: set test_command under [checks] in .specloop/config.toml (e.g. "pytest -q")',
+        )
+    return run_check(
+        run,
+        command,
+        worktree,
+        name="all-tests-pass",
+        kind="builtin",
+        limit_bytes=options.output_limit_bytes,
+    )
+
+
+def verify_attempt(
+    task: Task,
+    *,
+    repo: Path,
+    base_sha: str,
+    head_sha: str,
+    worktree: Path,
+    base_worktree: Path | None,
+    run: CommandRunner,
+    options: VerifyOptions,
+) -> Verification:
+    """Check the attempt `base_sha..head_sha` of `task`.
+
+    `worktree` holds `head_sha` and `base_worktree` (when given) holds `base_sha`; the
+    task's command criteria run in both through `run`, so the evidence says whether they
+    failed before and pass after. Git is read in `repo`, the commits themselves.
+    Order: changes, scope, command criteria with their evidence, the always-on built-in
+    checks (no-todos, diff-budget, tests-kept, no-secrets), then the criteria's own
+    built-in phrases.
+    """
+    changes = gitops.changed_files(repo, base_sha, head_sha)
+    added = gitops.added_lines(repo, base_sha, head_sha)
+    read = _blob_reader(repo)
+
+    checks = [check_changes(changes), check_scope(task, changes)]
+    # The same command or phrase twice is one check: running it again proves nothing.
+    commands = list(
+        dict.fromkeys(
+            c.command for c in task.criteria if c.kind is CriterionKind.COMMAND and c.command
+        )
+    )
+    builtins = {
+        c.builtin
+        for c in task.criteria
+        if c.kind is CriterionKind.BUILTIN and c.builtin is not None
+    }
+    checks += check_commands(
+        commands,
+        run=run,
+        worktree=worktree,
+        base_worktree=base_worktree,
+        limit_bytes=options.output_limit_bytes,
+    )
+    checks += [
+        # "No TODOs left in code" is this same check; it always runs, so it runs once.
+        check_no_todos(added),
+        check_diff_budget(gitops.numstat(repo, base_sha, head_sha), options.diff_budget),
+        check_tests_kept(changes, read, base_sha, head_sha),
+        check_no_secrets(added),
+    ]
+    if BuiltinCheck.ALL_TESTS_PASS in builtins:
+        checks.append(_all_tests(run, worktree, options))
+    if BuiltinCheck.NO_UNUSED_IMPORTS in builtins:
+        checks.append(check_no_unused_imports(changes, read, head_sha))
+    return Verification(checks)
