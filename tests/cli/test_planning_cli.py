@@ -170,10 +170,19 @@ def test_demo_runs_without_a_key_and_says_the_model_is_scripted(tmp_path: Path) 
     assert "0 errors, 0 warnings on the generated files" in result.stdout
     assert (target / "SPEC.md").exists() and (target / "AGENTS.md").exists()
     assert len(list((target / "tasks").glob("*.md"))) == 8
+    assert "8 of 8 tasks verified and merged" in result.stdout
     log = (
         (target / ".specloop" / "state" / "scripted-model-requests.jsonl").read_text().splitlines()
     )
-    assert len(log) == 5
+    assert len(log) == 5 + 2 * 8  # planning, then two turns of the builtin agent per task
+    status = subprocess.run(
+        ["git", "-C", str(target), "status", "--porcelain"], capture_output=True, text=True
+    )
+    assert status.stdout == ""
+    tests = subprocess.run(
+        [sys.executable, "-m", "unittest"], cwd=target, capture_output=True, text=True
+    )
+    assert tests.returncode == 0, tests.stderr
     again = run_specloop("demo", "--dir", str(target), cwd=tmp_path)
     assert again.code == 2 and "is not empty" in again.stderr
 

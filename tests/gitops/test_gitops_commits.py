@@ -193,3 +193,28 @@ def test_base_is_used_as_given(repo: Repo, base: str, worktree: Path) -> None:
 
     assert outcome.sha is not None and _parents(repo.root, outcome.sha) == [base]
     assert resolve(repo.root, "main") != base
+
+
+def test_attempt_branch_deleted_by_the_agent_is_recreated(
+    repo: Repo, base: str, worktree: Path
+) -> None:
+    git(worktree, "switch", "-q", "-c", "agent-branch")
+    git(worktree, "branch", "-D", BRANCH)
+    (worktree / "x.py").write_text("x\n")
+    commit_all(worktree, "agent commit")
+
+    outcome = commit_attempt(worktree, BRANCH, base, "attempt")
+
+    assert outcome.sha is not None and outcome.switched_branch and outcome.agent_committed
+    assert git(repo.root, "rev-parse", BRANCH) == outcome.sha
+    assert _parents(repo.root, outcome.sha) == [base]
+
+
+def test_message_is_tidied_and_must_not_be_empty(repo: Repo, base: str, worktree: Path) -> None:
+    (worktree / "x.py").write_text("x\n")
+    with pytest.raises(ValueError, match="empty"):
+        commit_attempt(worktree, BRANCH, base, "  \n\n ")
+
+    outcome = commit_attempt(worktree, BRANCH, base, "\nsubject  \n\n\n\n# body line\n")
+
+    assert git(repo.root, "log", "-1", "--format=%B", outcome.sha or "") == "subject\n\n# body line"

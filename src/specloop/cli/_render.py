@@ -192,6 +192,13 @@ def render_demo(console: Console, result: DemoResult) -> None:
     lint = f"{result.lint_errors} errors, {result.lint_warnings} warnings"
     console.print(Text(f"  lint    {lint} on the generated files"), soft_wrap=True)
     console.print(
+        Text(
+            f"  run     {result.tasks_merged} of {result.tasks_total} tasks verified and merged, "
+            f"{result.run_input_tokens:,} in / {result.run_output_tokens:,} out tokens, {result.run_seconds:.1f} s"
+        ),
+        soft_wrap=True,
+    )
+    console.print(
         Text(f"  total   {result.requests} model requests, {result.seconds:.1f} s\n"),
         soft_wrap=True,
     )

@@ -6,6 +6,7 @@ against it over HTTP. Nothing but 127.0.0.1 is contacted and no key is needed.""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 import time
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from specloop.artifacts import LintOptions, Severity, lint_project
-from specloop.config import load_config
+from specloop.config import Config, load_config
 from specloop.engine._init import init_project
 from specloop.engine._project import ProjectError
 from specloop.ledger import LEDGER_RELPATH, Ledger
@@ -46,6 +47,11 @@ class DemoResult:
     lint_warnings: int = 0
     requests: int = 0
     seconds: float = 0.0
+    tasks_merged: int = 0
+    tasks_total: int = 0
+    run_seconds: float = 0.0
+    run_input_tokens: int = 0
+    run_output_tokens: int = 0
 
 
 def _bundled(name: str) -> Path:
@@ -63,6 +69,43 @@ def _fresh_repo(directory: Path | None) -> Path:
         raise ProjectError(f"{directory} is not empty: give --dir a new or empty directory")
     directory.mkdir(parents=True, exist_ok=True)
     return directory.resolve()
+
+
+def _execute(
+    root: Path,
+    config: Config,
+    env: dict[str, str],
+    ledger: Ledger,
+    console: Console,
+    result: DemoResult,
+) -> None:
+    """Run every task with the builtin executor on the scripted model, merging what passes."""
+    from specloop.engine._engine import Engine, RunOptions
+    from specloop.engine._progress import Progress
+    from specloop.engine._project import Project
+    from specloop.sandbox import Sandbox
+
+    sandbox = Sandbox.detect()
+    if not sandbox.available:
+        console.print(
+            Text(f"warning: running the tasks UNSANDBOXED ({sandbox.reason})", style="yellow")
+        )
+    console.print(
+        Text(
+            "\nExecuting the tasks with specloop's builtin agent (scripted model), autonomy verified:",
+            style="bold",
+        )
+    )
+    started = time.monotonic()
+    project = Project(root, root, config)
+    engine = Engine(project, ledger, Progress(console), sandbox, env={**os.environ, **env})
+    summary = engine.run(RunOptions(executor="builtin", autonomy="verified"))
+    result.run_seconds = time.monotonic() - started
+    result.tasks_total = len(ledger.task_statuses())
+    result.tasks_merged = sum(1 for s in summary.states.values() if s == "merged")
+    for totals in ledger.usage_totals(run_id=summary.run_id):
+        result.run_input_tokens += totals.input_tokens
+        result.run_output_tokens += totals.output_tokens
 
 
 def run_demo(console: Console, directory: Path | None = None) -> DemoResult:
@@ -90,7 +133,11 @@ def run_demo(console: Console, directory: Path | None = None) -> DemoResult:
         # repository's config: the server is gone when the demo ends.
         env = {
             "SPECLOOP_ROLES_PLANNER": "openai:scripted",
+            "SPECLOOP_ROLES_EXECUTOR": "openai:scripted",
             "SPECLOOP_PROVIDERS_OPENAI_BASE_URL": server.openai_base_url,
+            "SPECLOOP_CHECKS_TEST_COMMAND": "python3 -m unittest",
+            # A machine without bubblewrap still runs the demo, with a warning.
+            "SPECLOOP_RUN_SANDBOX": "optional",
             "OPENAI_API_KEY": _DEMO_KEY,
         }
         config = load_config(root, env)
@@ -103,6 +150,9 @@ def run_demo(console: Console, directory: Path | None = None) -> DemoResult:
             result.reports.append(run_spec_stage(ctx, idea, answers_file=_bundled("answers.yaml")))
             result.reports.append(run_agents_stage(ctx))
             result.reports.append(run_tasks_stage(ctx))
+            _git(root, "add", "-A")
+            _git(root, "commit", "-q", "-m", "Plan: SPEC.md, AGENTS.md and tasks (specloop demo)")
+            _execute(root, config, env, ledger, console, result)
         result.requests = len(server.requests)
     report = lint_project(
         root,

@@ -93,9 +93,11 @@ def merge_into(
         ).out.strip()
         worktree = worktree_of_branch(repo, base_branch)
         if worktree is None:
-            _swap_ref(repo, ref, merge, base, message)
-        else:
-            _fast_forward(worktree, base_branch, merge)
+            _swap_ref(repo, ref, merge, base, message)  # compare-and-swap: moved or raised
+            return MergeResult(True, merge, ())
+        _fast_forward(worktree, base_branch, merge)
+        # `merge` moves whatever branch that worktree has checked out *now*: make sure
+        # it was still the base.
         now = resolve(repo, ref)
         if now != merge:
             raise GitError(
@@ -137,7 +139,7 @@ def _fast_forward(worktree: Path, branch: str, new: str) -> None:
     blocked = _paths_after(done.err, "would be overwritten by merge")
     if blocked:
         raise GitError(
-            f"cannot merge into {branch}: {worktree} has uncommitted changes to "
+            f"cannot merge into {branch}: {worktree} has uncommitted changes (or untracked files) at "
             f"{', '.join(blocked)} that the merge would overwrite; commit or stash them, "
             f"then merge again ({branch} is unchanged)"
         )
