@@ -5,10 +5,10 @@ Generates a repository of --files files (default 5,000) and --tasks independent 
 (default 10), each with a trivial `cmd:` executor that writes one file and one
 criterion (`test -f ...`, which fails before and passes after). Then, in the same run:
 
-1. the git floor: bench/git_floor.sh on a copy of the same repository, the bare git
-   work of one task (reset a reused worktree to a new branch, change, commit, diff,
+1. the git floor: bench/git_floor.sh (which generates a repository of the same size),
+   the bare git work of one task (reset a reused worktree to a new branch, change, commit, diff,
    conflict check, merge), per cycle;
-2. specloop: `specloop run --autonomy verified` over all tasks in a fresh copy; the
+2. specloop (same file count, its own generated repository): `specloop run --autonomy verified` over all tasks in a fresh copy; the
    wall time divided by the number of tasks (one process for the whole run, so the
    interpreter start-up is spread over the tasks as a user would see it).
 
@@ -62,17 +62,19 @@ def make_repo(root: Path, files: int, tasks: int) -> None:
     subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", "initial"], check=True)
 
 
-def git_floor(repo: Path, cycles: int) -> list[float]:
+def git_floor(files: int, cycles: int) -> list[float]:
+    """Per-cycle milliseconds of bench/git_floor.sh on a generated repo of `files` files."""
     script = Path(__file__).with_name("git_floor.sh")
-    env = {**os.environ, "REPO": str(repo), "CYCLES": str(cycles)}
+    env = {**os.environ, "N": str(files)}
     out = subprocess.run(
-        ["bash", str(script), "--repo", str(repo), "--cycles", str(cycles)],
+        ["sh", str(script), "--cycles", str(cycles)],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return [float(line.split()[-1]) for line in out.splitlines() if line.startswith("cycle ")]
+    rows = [line.split() for line in out.splitlines()]
+    return [float(row[1]) for row in rows if len(row) >= 2 and row[0].isdigit()]
 
 
 def specloop_per_task(specloop: str, repo: Path, tasks: int) -> float:
@@ -108,9 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         floors: list[float] = []
         ours: list[float] = []
         for run in range(args.runs):
-            floor_repo = parent / f"floor-{run}"
-            shutil.copytree(template, floor_repo, symlinks=True)
-            floors.append(statistics.median(git_floor(floor_repo, args.tasks)))
+            floors.append(statistics.median(git_floor(args.files, args.tasks)))
             run_repo = parent / f"specloop-{run}"
             shutil.copytree(template, run_repo, symlinks=True)
             ours.append(specloop_per_task(specloop, run_repo, args.tasks))

@@ -53,9 +53,9 @@ def add_worktree(root: Path) -> Path:
 def outside_tmp_worktree() -> Iterator[Path]:
     """A linked worktree of a repository outside /tmp, removed afterwards.
 
-    The sandbox gives commands a private /tmp, so a repository under /tmp is not even
-    visible inside it; to see the read-only binds refuse a write, the repository must
-    live elsewhere.
+    The sandbox may give commands a private /tmp; a repository under /tmp would then be
+    hidden from the command rather than read-only, and a refused write could not be told
+    from a write into the private copy. Outside /tmp the tests hold either way.
     """
     base = Path("/var/tmp")
     if not (base.is_dir() and os.access(base, os.W_OK)):

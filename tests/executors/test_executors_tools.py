@@ -75,6 +75,13 @@ def test_read_file_cuts_large_and_refuses_binary_files(worktree: Path) -> None:
     assert len(text.encode()) <= 40_000
     assert text.startswith("START") and text.endswith("END\n")
     assert "tokens truncated" in text
+    with (worktree / "huge.log").open("wb") as huge:
+        huge.truncate(9_000_000)
+    assert (
+        toolbox(worktree)
+        .read_file("huge.log")
+        .startswith("read_file: huge.log: 9000000 bytes is too large to read; use search")
+    )
     (worktree / "blob.bin").write_bytes(b"\0\1\2" * 10)
     assert (
         toolbox(worktree).read_file("blob.bin")

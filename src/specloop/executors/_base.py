@@ -21,7 +21,8 @@ class ExecutionRequest:
     """One attempt at one task, as the engine hands it to an executor.
 
     ``env`` is the base environment; each executor scrubs it of secrets itself (the
-    builtin agent keeps none; a user's agent may keep the key it needs). ``handover`` is
+    builtin agent's commands keep none; ``CmdExecutor(keep_env=...)`` can pass named
+    variables through to a user's agent). ``handover`` is
     the prompt, and ``handover_path`` where it is (or will be) written for executors
     that read it from a file. ``timeout`` bounds the whole attempt in seconds.
     """

@@ -38,6 +38,7 @@ _MAX_LISTED = 2_000
 _MAX_MATCHES = 200
 _MAX_LINE_CHARS = 300
 _MAX_SEARCH_FILE_BYTES = 2_000_000
+_MAX_READ_BYTES = 8_000_000
 _MAX_ARGUMENT_CHARS = 2_000  # per argument, in the ledger event
 _PLAN_STATUSES = ("pending", "in_progress", "completed")
 
@@ -190,6 +191,13 @@ class Toolbox:
             raise _ToolError(f"read_file: {path}: is a directory (use list_files)")
         if not full.exists():
             raise _ToolError(f"read_file: {path}: no such file")
+        size = full.stat().st_size
+        if size > _MAX_READ_BYTES:
+            # Only 40 kB of it would be shown anyway; reading it all could exhaust memory.
+            raise _ToolError(
+                f"read_file: {path}: {size} bytes is too large to read; use search, or"
+                " run_command with head, tail or sed -n"
+            )
         data = full.read_bytes()
         if b"\0" in data[:8192]:
             raise _ToolError(f"read_file: {path}: binary file ({len(data)} bytes), not shown")
