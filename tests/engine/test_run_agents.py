@@ -142,3 +142,43 @@ def test_criteria_that_already_pass_are_no_evidence(tmp_path: Path) -> None:
         tmp_path, "echo 'VALUE = 1' > src/new.py\n", criteria=("`test -f src/app.py` passes",)
     )
     assert "evidence" in str(status["reason"])
+
+
+def test_json_events_verify_and_clean(tmp_path: Path) -> None:
+    import json
+
+    p = new_project(tmp_path)
+    p.task("0x01", files=NEW, criteria=MAKES_NEW)
+    p.commit()
+    bad = p.agent("bad", "echo 'VALUE = 1' > src/new.py\necho '# sneaky' >> src/app.py\n")
+    result = p.specloop("run", "--json", "--executor", bad)
+    assert result.code == 1
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["event"] == "run.started"
+    assert any(e["event"] == "task.failed" and e["task"] == "0x01" for e in events)
+    verified = p.specloop("verify", "0x01")
+    assert verified.code == 1
+    assert (
+        "failed" in verified.stdout
+        and "scope" in verified.stdout
+        and "src/app.py" in verified.stdout
+    )
+    cleaned = p.specloop("clean")
+    assert cleaned.code == 0 and "removed branch specloop/0x01/attempt-1" in cleaned.stdout
+    assert "specloop/" not in git(p.root, "branch")
+    assert not [
+        d for d in (p.root / ".specloop" / "state" / "worktrees").glob("slot-*") if d.is_dir()
+    ]
+
+
+def test_a_successful_run_leaves_no_specloop_branches(tmp_path: Path) -> None:
+    p = new_project(tmp_path)
+    p.task("0x01", files=NEW, criteria=MAKES_NEW)
+    p.commit()
+    assert (
+        p.specloop("run", "--executor", p.agent("good", "echo 'VALUE = 1' > src/new.py\n")).code
+        == 0
+    )
+    assert git(p.root, "branch", "--list", "specloop/*") == ""
+    verified = p.specloop("verify", "0x01")
+    assert verified.code == 0, verified.stdout + verified.stderr

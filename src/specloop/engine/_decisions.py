@@ -127,7 +127,7 @@ def verify_latest(engine: Engine, task_id: str) -> Verification:
         engine.sandbox,
         engine.env,
         engine._base_branch(),
-        0,
+        None,
     )
     try:
         return runner.verify(

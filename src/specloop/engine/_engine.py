@@ -15,7 +15,13 @@ from specloop.artifacts import Task, TaskGraph, load_tasks
 from specloop.engine._failpoints import failpoint
 from specloop.engine._progress import Progress
 from specloop.engine._project import Project, ProjectError
-from specloop.engine._steps import AttemptResult, AttemptRunner, checks_summary
+from specloop.engine._steps import (
+    BASE_BRANCH_FOR_EVIDENCE,
+    BASE_SLOT,
+    AttemptResult,
+    AttemptRunner,
+    checks_summary,
+)
 from specloop.executors import Executor, make_executor
 from specloop.gitops import (
     GitError,
@@ -164,6 +170,10 @@ class Engine:
         except KeyboardInterrupt:
             self.ledger.append_event("run.interrupted", run_id=run_id)
             raise
+        finally:
+            # The evidence slot holds a specloop-only branch; leave no branch behind.
+            runner.pool.release(BASE_SLOT)
+            delete_branch(self.project.root, BASE_BRANCH_FOR_EVIDENCE)
         waiting_now = any(s is TaskState.AWAITING_APPROVAL for s in summary.states.values())
         self.ledger.finish_run(run_id, "waiting" if waiting_now else "finished")
         self.progress.emit("run.finished", None, self._closing_line(summary), run=run_id)

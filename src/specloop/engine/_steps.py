@@ -60,7 +60,7 @@ class AttemptRunner:
     sandbox: Sandbox
     env: dict[str, str]
     base_branch: str
-    run_id: int
+    run_id: int | None  # None for `specloop verify`, which is not part of a run
 
     def run(self, task: Task, *, feedback: str, timeout: float) -> AttemptResult:
         """One full attempt; the task's state moves to running, then verifying."""
