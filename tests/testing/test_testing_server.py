@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import _thread
 import http.client
 import json
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -360,17 +363,32 @@ def test_lifecycle(scripted_model: ScriptedModelFactory) -> None:
 
 
 def test_serve_forever_returns_on_ctrl_c() -> None:
-    server = ScriptedModelServer([{"reply": "served"}]).start()
-    answers: list[int] = []
-
-    def use_then_interrupt() -> None:
-        answers.append(raw(server, "POST", "/v1/chat/completions", {"messages": USER})[0])
-        _thread.interrupt_main()
-
-    helper = threading.Thread(target=use_then_interrupt)
-    helper.start()
-    server.serve_forever()
-    helper.join()
-    assert answers == [200]
+    # In a child process with a real SIGINT: an interrupt simulated in pytest's own
+    # process can land after serve_forever returned and abort the whole test session.
+    code = (
+        "import sys\n"
+        "from specloop.testing import ScriptedModelServer\n"
+        "server = ScriptedModelServer([{'reply': 'served'}]).start()\n"
+        "print(server.port, flush=True)\n"
+        "server.serve_forever()\n"
+        "print('returned', flush=True)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    port = int(child.stdout.readline())
+    answer = urllib.request.urlopen(
+        urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/chat/completions",
+            data=json.dumps({"messages": USER}).encode(),
+            headers={"Content-Type": "application/json"},
+        ),
+        timeout=10,
+    )
+    assert answer.status == 200
+    answer.close()
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=10)
+    child.stdout.close()
+    assert (child.returncode, out.strip()) == (0, "returned")
     with pytest.raises(ConnectionRefusedError):
-        socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
