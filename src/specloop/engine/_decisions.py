@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from specloop.engine._engine import Engine, state_dir
+from specloop.engine._engine import Engine
 from specloop.engine._project import ProjectError
 from specloop.engine._steps import BASE_SLOT, AttemptRunner
 from specloop.executors import ExecutionRequest, ExecutionResult
-from specloop.gitops import WorktreePool, branches, delete_branch, is_ancestor, resolve
+from specloop.gitops import branches, delete_branch, is_ancestor, resolve
 from specloop.ledger import TaskState
 from specloop.verify import Verification
 
@@ -117,7 +117,7 @@ def verify_latest(engine: Engine, task_id: str) -> Verification:
     if attempt.head is None:
         raise ProjectError(f"{task_id}: attempt {attempt.number} has no commit to verify")
     tasks = engine._tasks()
-    pool = WorktreePool(engine.project.root, state_dir(engine.project) / "worktrees")
+    pool = engine.pool()
     worktree = pool.checkout(BASE_SLOT + 1, f"specloop/verify-{task_id}", attempt.head)
     runner = AttemptRunner(
         engine.project,
@@ -150,7 +150,7 @@ class _NoExecutor:
 def clean(engine: Engine) -> list[str]:
     """Remove the pooled worktrees and the branches of attempts that were not merged."""
     removed: list[str] = []
-    pool = WorktreePool(engine.project.root, state_dir(engine.project) / "worktrees")
+    pool = engine.pool()
     for slot in pool.slots():
         removed.append(f"worktree {slot}")
     pool.remove_all()

@@ -16,6 +16,7 @@ from specloop.engine._failpoints import failpoint
 from specloop.engine._progress import Progress
 from specloop.engine._project import Project, ProjectError
 from specloop.engine._steps import (
+    ATTEMPT_SLOT,
     BASE_BRANCH_FOR_EVIDENCE,
     BASE_SLOT,
     AttemptResult,
@@ -34,7 +35,6 @@ from specloop.gitops import (
 )
 from specloop.ledger import Ledger, TaskState
 from specloop.sandbox import Sandbox
-from specloop.verify import CheckStatus
 
 Asker = Callable[[str], str]
 ExecutorFactory = Callable[..., Executor]
@@ -139,7 +139,7 @@ class Engine:
         runner = AttemptRunner(
             self.project,
             self.ledger,
-            WorktreePool(self.project.root, state_dir(self.project) / "worktrees"),
+            self.pool(),
             executor,
             self.sandbox,
             self.env,
@@ -334,7 +334,7 @@ class Engine:
         self.ledger.set_task_state(
             task_id, TaskState.MERGED, reason=f"merged as {commit[:12]}", attempt_id=attempt_id
         )
-        WorktreePool(self.project.root, state_dir(self.project) / "worktrees").release(0)
+        self.pool().release(ATTEMPT_SLOT)
         delete_branch(self.project.root, branch)  # merged: the branch has nothing left to inspect
         self.progress.emit(
             "task.merged", task_id, f"merged into {self._base_branch()} as {commit[:12]}"
@@ -464,6 +464,10 @@ class Engine:
 
     # -- helpers -------------------------------------------------------------------
 
+    def pool(self) -> WorktreePool:
+        """The project's pool of worktrees (slots are directories; this object is cheap)."""
+        return WorktreePool(self.project.root, state_dir(self.project) / "worktrees")
+
     def _base_branch(self) -> str:
         branch = current_branch(self.project.git_root)
         if branch is None:
@@ -517,12 +521,3 @@ class Engine:
         for state in summary.states.values():
             counts[str(state)] = counts.get(str(state), 0) + 1
         return "run finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-
-
-def check_failed(result: AttemptResult) -> list[str]:
-    """Names of the blocking checks that did not pass."""
-    return [
-        c.name
-        for c in result.verification.checks
-        if c.blocking and c.status is not CheckStatus.PASSED
-    ]

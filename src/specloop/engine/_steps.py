@@ -6,7 +6,6 @@ attempt got (see `_resume.py`)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,8 +234,3 @@ def checks_summary(verification: Verification) -> str:
     failed = [c.name for c in verification.failures]
     text = f"{passed}/{len(checks)} checks passed"
     return text + (f"; failed: {', '.join(failed)}" if failed else "")
-
-
-def elapsed(started: float) -> str:
-    """Seconds since `started` (time.monotonic), one decimal."""
-    return f"{time.monotonic() - started:.1f} s"
