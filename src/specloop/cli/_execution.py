@@ -43,7 +43,7 @@ def _engine(ctx: typer.Context, json_events: bool = False) -> Iterator[Engine]:
         yield Engine(
             project,
             ledger,
-            Progress(console, json_lines=json_events),
+            Progress(console, json_lines=json_events, live=console.is_terminal and not json_events),
             sandbox,
             env=dict(os.environ),
             ask=console.input if interactive else None,

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from specloop.artifacts import Task, TaskGraph, load_tasks
 from specloop.engine._failpoints import failpoint
@@ -171,6 +172,7 @@ class Engine:
             self.ledger.append_event("run.interrupted", run_id=run_id)
             raise
         finally:
+            self.progress.stop()  # leave the final board, never a live display, behind
             # The evidence slot holds a specloop-only branch; leave no branch behind.
             runner.pool.release(BASE_SLOT)
             delete_branch(self.project.root, BASE_BRANCH_FOR_EVIDENCE)
@@ -195,6 +197,7 @@ class Engine:
                 task.id,
                 f"attempt {result.number}: executor {result.execution.summary}; {checks_summary(result.verification)}",
                 passed=result.verification.passed,
+                **self._usage_of(task.id, runner.run_id),
             )
             failed = self._failure(result)
             if failed is None:
@@ -463,6 +466,18 @@ class Engine:
                 )
 
     # -- helpers -------------------------------------------------------------------
+
+    def _usage_of(self, task_id: str, run_id: int | None) -> dict[str, Any]:
+        """Tokens and cost this run spent on a task so far (for the live board)."""
+        totals = self.ledger.usage_totals(run_id=run_id, task_id=task_id)
+        costs = [t.cost_usd for t in totals]
+        return {
+            "tokens_in": sum(t.input_tokens for t in totals),
+            "tokens_out": sum(t.output_tokens for t in totals),
+            "cost": None
+            if any(c is None for c in costs)
+            else sum(c for c in costs if c is not None),
+        }
 
     def pool(self) -> WorktreePool:
         """The project's pool of worktrees (slots are directories; this object is cheap)."""

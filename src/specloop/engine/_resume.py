@@ -99,6 +99,8 @@ def resume(engine: Engine) -> tuple[list[Repair], RunSummary | None]:
     task_ids = [str(t) for t in config.get("tasks", [])]
     executor_name = str(config.get("executor") or engine.project.config.executor)
     autonomy = str(config.get("autonomy") or run.autonomy or engine.project.config.autonomy)
+    if autonomy == "gated" and engine.ask is not None:
+        engine.progress.disable_live()
     executor = engine.executor_factory(
         executor_name, config=engine.project.config, env=engine.env, ledger=engine.ledger
     )
