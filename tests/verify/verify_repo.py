@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import make_task
+from helpers import Repo, make_task
 from specloop.artifacts import Task, parse_task
 from specloop.sandbox import ProcessResult, run_process
 from specloop.verify import CommandRunner, Verification, VerifyOptions, verify_attempt
@@ -46,18 +46,8 @@ def task(scope: tuple[str, ...], criteria: tuple[str, ...] = ()) -> Task:
 
 
 @dataclass
-class GitRepo:
-    """A repository with helpers to write, commit, and verify base..head."""
-
-    root: Path
-
-    def write(self, relative: str, text: str | bytes) -> None:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
+class GitRepo(Repo):
+    """A repository with helpers to write (from `Repo`), commit, and verify base..head."""
 
     def remove(self, relative: str) -> None:
         git(self.root, "rm", "-q", relative)
