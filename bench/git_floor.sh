@@ -2,33 +2,37 @@
 # The "bare git floor": what one attempt cycle costs in plain git, with no specloop.
 #
 # specloop's own overhead per attempt is compared against this (DESIGN.md §4: at most
-# 1.5x the reused-worktree floor). Each cycle runs the git commands that
-# specloop.gitops runs for one attempt, in the same way:
+# 1.5x the reused-worktree floor; benchmarks report both floors). Each cycle runs the
+# git commands that specloop.gitops runs for one attempt, in the same way:
 #
 #   workspace  reuse one worktree: switch --force -C <branch> <base SHA>; clean -ffdx
-#              (WorktreePool.checkout)
+#              (WorktreePool.checkout); with --fresh: worktree add per cycle instead
 #   change     append one line to one file (the "agent")
 #   commit     add -A; commit --no-verify              (commit_attempt)
 #   diff       diff-tree -r -M --name-status -z          (changed_files)
 #   check      merge-tree --write-tree --name-only       (merge_check)
-#   merge      commit-tree <tree> -p <base> -p <head>; update-ref main <new> <old>
-#              (merge_into when main is not checked out anywhere)
+#   merge      commit-tree <tree> -p <base> -p <head>; merge --ff-only in the checkout
+#              that has main checked out, as a user's does (merge_into)
+#   clean-up   detach the worktree, delete the merged branch (WorktreePool.retire);
+#              with --fresh: worktree remove and delete the branch
 #
-# Usage: bench/git_floor.sh [--cycles N]        (default 10)
-#        N=50000 bench/git_floor.sh --cycles 5   (files in the generated repo: default 5000)
+# Usage: bench/git_floor.sh [--cycles N] [--fresh]     (default 10 cycles, reused)
+#        N=50000 bench/git_floor.sh --cycles 5         (files in the generated repo: default 5000)
 #
-# Prints the time of creating the worktree once, then per-cycle milliseconds with the
-# split by step, then median / min / max of the cycles. Needs git >= 2.38, awk, date
-# with %N (GNU coreutils).
+# Prints the time of creating the (reused) worktree once, then per-cycle milliseconds
+# with the split by step, then median / min / max of the cycles. Needs git >= 2.38,
+# awk, date with %N (GNU coreutils).
 
 set -eu
 
 cycles=10
+fresh=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --cycles) cycles="$2"; shift 2 ;;
         --cycles=*) cycles="${1#--cycles=}"; shift ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --fresh) fresh=1; shift ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "git_floor.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -62,15 +66,19 @@ awk -v n="$files" -v root="$repo/src" 'BEGIN {
 }'
 g -C "$repo" add -A
 g -C "$repo" commit -q -m "generated: $files files"
-# main is not checked out anywhere, so the merge moves it with update-ref (as in
-# specloop when the user's checkout is on another branch).
-g -C "$repo" switch -q --detach
+g -C "$repo" status --porcelain > /dev/null  # a user's checkout has a fresh index
 
 start=$(now)
 base=$(g -C "$repo" rev-parse --verify "refs/heads/main^{commit}")
-g -C "$repo" worktree add -q --force -B floor/warmup "$wt" "$base"
-echo "files: $files; fresh worktree add: $(ms "$start" "$(now)") ms ($(git --version))"
-echo "cycle  total_ms  workspace  commit  diff  check  merge"
+if [ "$fresh" -eq 0 ]; then
+    g -C "$repo" worktree add -q --force --detach "$wt" "$base"
+fi
+if [ "$fresh" -eq 1 ]; then
+    echo "files: $files; mode: fresh worktree per cycle ($(git --version))"
+else
+    echo "files: $files; mode: reused worktree; fresh worktree add: $(ms "$start" "$(now)") ms ($(git --version))"
+fi
+echo "cycle  total_ms  workspace  commit  diff  check  merge  cleanup"
 
 results="$work/results"
 : > "$results"
@@ -80,8 +88,12 @@ while [ "$i" -le "$cycles" ]; do
     # Resolve the base once, branch from the SHA (DESIGN.md §4 "Git pitfalls").
     base=$(g -C "$repo" rev-parse --verify "refs/heads/main^{commit}")
     branch="floor/attempt-$i"
-    g -C "$wt" switch -q --force -C "$branch" "$base"
-    g -C "$wt" clean -ffdxq
+    if [ "$fresh" -eq 1 ]; then
+        g -C "$repo" worktree add -q --force -B "$branch" "$wt" "$base"
+    else
+        g -C "$wt" switch -q --force -C "$branch" "$base"
+        g -C "$wt" clean -ffdxq
+    fi
     t1=$(now)
 
     target=$(printf 'src/pkg%03d/mod%05d.py' $(( (i % files) / 100 )) $(( i % files )))
@@ -98,13 +110,22 @@ while [ "$i" -le "$cycles" ]; do
     t4=$(now)
 
     merge=$(g -C "$repo" commit-tree "$tree" -p "$base" -p "$head" -m "merge attempt $i")
-    g -C "$repo" update-ref refs/heads/main "$merge" "$base"
+    g -C "$repo" merge --ff-only -q "$merge"
     t5=$(now)
 
-    total=$(ms "$t0" "$t5")
+    if [ "$fresh" -eq 1 ]; then
+        g -C "$repo" worktree remove --force "$wt"
+    else
+        g -C "$wt" switch -q --detach
+    fi
+    g -C "$repo" branch -q -D "$branch"
+    t6=$(now)
+
+    total=$(ms "$t0" "$t6")
     echo "$total" >> "$results"
-    printf '%5d  %8d  %9d  %6d  %4d  %5d  %5d\n' "$i" "$total" \
-        "$(ms "$t0" "$t1")" "$(ms "$t1" "$t2")" "$(ms "$t2" "$t3")" "$(ms "$t3" "$t4")" "$(ms "$t4" "$t5")"
+    printf '%5d  %8d  %9d  %6d  %4d  %5d  %5d  %7d\n' "$i" "$total" \
+        "$(ms "$t0" "$t1")" "$(ms "$t1" "$t2")" "$(ms "$t2" "$t3")" "$(ms "$t3" "$t4")" \
+        "$(ms "$t4" "$t5")" "$(ms "$t5" "$t6")"
     i=$((i + 1))
 done
 

@@ -6,7 +6,14 @@ import pytest
 from gitops_support import git, make_branch, start
 
 from helpers import Repo
-from specloop.gitops import FileChange, added_lines, changed_files, diff_text, numstat
+from specloop.gitops import (
+    FileChange,
+    added_lines,
+    changed_files,
+    diff_summary,
+    diff_text,
+    numstat,
+)
 
 MIDDLE = "".join(f"line {n}\n" for n in range(1, 11))
 
@@ -140,3 +147,39 @@ def test_diff_text_is_a_unified_diff_whatever_the_user_config(repo: Repo, base: 
     assert "--- a/keep.txt\n+++ b/keep.txt\n" in text and "\n+end\n" in text
     assert "\x1b[" not in text
     assert diff_text(repo.root, base, base) == ""
+
+
+def test_diff_summary_reads_both_lists_from_one_call_even_with_odd_names(
+    repo: Repo, base: str
+) -> None:
+    """Paths that look like headers (`:x`, `1\t2\t3`) stay paths; renames keep both names."""
+    moved = "".join(f"def f{n}(): return {n}\n" for n in range(20))
+    head = make_branch(
+        repo.root,
+        "work",
+        base,
+        {
+            ":colon.txt": "a\nb\n",
+            "1\t2\t3": "tabs\n",
+            "moved/from.py": None,
+            "moved/to.py": moved + "x = 1\n",
+            "gone.txt": None,
+        },
+    )
+
+    summary = diff_summary(repo.root, base, head)
+
+    assert sorted(summary.changes, key=lambda c: c.path) == [
+        FileChange("A", "1\t2\t3"),
+        FileChange("A", ":colon.txt"),
+        FileChange("D", "gone.txt"),
+        FileChange("R", "moved/to.py", "moved/from.py"),
+    ]
+    assert sorted(summary.numstat, key=lambda row: row[2]) == [
+        (1, 0, "1\t2\t3"),
+        (2, 0, ":colon.txt"),
+        (0, 1, "gone.txt"),
+        (1, 0, "moved/to.py"),
+    ]
+    assert summary.changes == changed_files(repo.root, base, head)
+    assert summary.numstat == numstat(repo.root, base, head)

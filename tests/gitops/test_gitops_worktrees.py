@@ -208,6 +208,43 @@ def test_release_detaches_so_the_branch_can_be_deleted(project: Repo) -> None:
     assert git(project.root, "branch", "--list", "attempt-1") == ""
 
 
+def test_checkout_refuses_a_sha_that_is_not_a_commit(project: Repo) -> None:
+    tree = git(project.root, "rev-parse", "main^{tree}")
+    with pytest.raises(ValueError, match="is not a commit"):
+        _pool(project).checkout(0, "attempt-1", tree)
+    with pytest.raises(ValueError, match="is not a commit"):
+        _pool(project).checkout(0, "attempt-1", "0" * 40)
+
+
+def test_retire_detaches_the_slot_and_deletes_its_merged_branch(project: Repo) -> None:
+    pool = _pool(project)
+    path = pool.checkout(0, "attempt-1", resolve(project.root, "main"))
+    (path / "work.py").write_text("done\n")
+    sha = commit_all(path, "attempt")
+
+    pool.retire(0, "attempt-1", sha)
+
+    assert git(path, "symbolic-ref", "-q", "HEAD", check=False) == ""
+    assert git(path, "rev-parse", "HEAD") == sha
+    assert (path / "work.py").exists()  # files untouched: the next checkout resets them
+    assert git(project.root, "branch", "--list", "attempt-1") == ""
+    assert _state(project.root)[:2] == (resolve(project.root, "main"), "refs/heads/main")
+
+
+def test_retire_of_a_damaged_slot_still_deletes_the_branch(project: Repo) -> None:
+    pool = _pool(project)
+    path = pool.checkout(0, "attempt-1", resolve(project.root, "main"))
+    sha = git(path, "rev-parse", "HEAD")
+    # Aimed at the main repository: moving "its" HEAD would detach the user's checkout.
+    (path / ".git").write_text(f"gitdir: {project.root / '.git'}\n")
+
+    pool.retire(0, "attempt-1", sha)
+
+    assert git(project.root, "branch", "--list", "attempt-1") == ""
+    assert _state(project.root)[:2] == (sha, "refs/heads/main")
+    assert pool.slots() == []
+
+
 def test_release_of_a_missing_or_damaged_slot_frees_its_branch(project: Repo) -> None:
     pool = _pool(project)
     path = pool.checkout(0, "attempt-1", resolve(project.root, "main"))

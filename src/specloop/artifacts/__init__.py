@@ -20,7 +20,7 @@ from specloop.artifacts._graph_render import render_dot, render_mermaid
 from specloop.artifacts._lint import CODES, LintOptions, LintReport, lint_project
 from specloop.artifacts._loading import TaskSet, load_task_files, load_tasks
 from specloop.artifacts._markdown import normalize_title, split_blocks
-from specloop.artifacts._scope import ScopeEntry, matches, patterns_may_overlap
+from specloop.artifacts._scope import ScopeEntry, literal_prefix, matches, patterns_may_overlap
 from specloop.artifacts._spec import REQUIRED_SPEC_SECTIONS, Spec, lint_spec, parse_spec
 from specloop.artifacts._task_lint import lint_graph, lint_task
 from specloop.artifacts._tasks import (
@@ -70,6 +70,7 @@ __all__ = [
     "lint_project",
     "lint_spec",
     "lint_task",
+    "literal_prefix",
     "load_task",
     "load_task_files",
     "load_tasks",

@@ -18,8 +18,6 @@ from specloop.engine._progress import Progress
 from specloop.engine._project import Project, ProjectError
 from specloop.engine._steps import (
     ATTEMPT_SLOT,
-    BASE_BRANCH_FOR_EVIDENCE,
-    BASE_SLOT,
     AttemptResult,
     AttemptRunner,
     checks_summary,
@@ -29,7 +27,6 @@ from specloop.gitops import (
     GitError,
     WorktreePool,
     current_branch,
-    delete_branch,
     diff_text,
     merge_into,
     resolve,
@@ -84,6 +81,8 @@ class Engine:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     ask: Asker | None = None
     executor_factory: ExecutorFactory = make_executor
+    _pool: WorktreePool | None = field(default=None, init=False, repr=False)
+    _base: str | None = field(default=None, init=False, repr=False)
 
     # -- public ---------------------------------------------------------------------
 
@@ -136,6 +135,7 @@ class Engine:
         base_branch: str,
     ) -> RunSummary:
         """The loop proper (also used by resume)."""
+        self._base = base_branch  # every merge of this run goes into the run's base
         summary = RunSummary(run_id)
         runner = AttemptRunner(
             self.project,
@@ -173,9 +173,6 @@ class Engine:
             raise
         finally:
             self.progress.stop()  # leave the final board, never a live display, behind
-            # The evidence slot holds a specloop-only branch; leave no branch behind.
-            runner.pool.release(BASE_SLOT)
-            delete_branch(self.project.root, BASE_BRANCH_FOR_EVIDENCE)
         waiting_now = any(s is TaskState.AWAITING_APPROVAL for s in summary.states.values())
         self.ledger.finish_run(run_id, "waiting" if waiting_now else "finished")
         self.progress.emit("run.finished", None, self._closing_line(summary), run=run_id)
@@ -337,8 +334,8 @@ class Engine:
         self.ledger.set_task_state(
             task_id, TaskState.MERGED, reason=f"merged as {commit[:12]}", attempt_id=attempt_id
         )
-        self.pool().release(ATTEMPT_SLOT)
-        delete_branch(self.project.root, branch)  # merged: the branch has nothing left to inspect
+        # Merged: the branch has nothing left to inspect.
+        self.pool().retire(ATTEMPT_SLOT, branch, head)
         self.progress.emit(
             "task.merged", task_id, f"merged into {self._base_branch()} as {commit[:12]}"
         )
@@ -480,14 +477,22 @@ class Engine:
         }
 
     def pool(self) -> WorktreePool:
-        """The project's pool of worktrees (slots are directories; this object is cheap)."""
-        return WorktreePool(self.project.root, state_dir(self.project) / "worktrees")
+        """The project's pool of worktrees (one object: it remembers the git dir)."""
+        if self._pool is None:
+            self._pool = WorktreePool(self.project.root, state_dir(self.project) / "worktrees")
+        return self._pool
 
     def _base_branch(self) -> str:
-        branch = current_branch(self.project.git_root)
-        if branch is None:
-            raise ProjectError("HEAD is detached: check out the branch specloop should merge into")
-        return branch
+        """The branch merges go into: the one checked out when this engine first asked,
+        or the run's own base when continuing a run (DESIGN.md §4: the run's base branch)."""
+        if self._base is None:
+            branch = current_branch(self.project.git_root)
+            if branch is None:
+                raise ProjectError(
+                    "HEAD is detached: check out the branch specloop should merge into"
+                )
+            self._base = branch
+        return self._base
 
     def _tasks(self) -> dict[str, Task]:
         loaded = load_tasks(self.project.root, self.project.config.tasks_dir)

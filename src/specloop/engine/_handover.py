@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from specloop.artifacts import AgentsChain, Task, matches, render_task
+from specloop.artifacts import AgentsChain, Task, literal_prefix, matches, render_task
 from specloop.gitops import ls_files
 
 RULES = """\
@@ -71,7 +71,13 @@ def _outline(text: str) -> str:
 
 def scope_files(worktree: Path, task: Task) -> list[str]:
     """Files of the worktree that fall inside the task's scope (existing ones only)."""
-    known = ls_files(worktree)
+    # Ask git only under each entry's literal leading directories (`src/**/*.py` ->
+    # `src`): listing and matching all of a large repository costs tens of ms.
+    prefixes = [literal_prefix(pattern) for pattern in task.scope_patterns]
+    if not prefixes or not all(prefixes):
+        known = ls_files(worktree)
+    else:
+        known = ls_files(worktree, [":(literal)" + "/".join(prefix) for prefix in prefixes])
     return [
         path for path in known if any(matches(pattern, path) for pattern in task.scope_patterns)
     ]

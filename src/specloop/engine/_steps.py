@@ -6,6 +6,7 @@ attempt got (see `_resume.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +17,19 @@ from specloop.executors import ExecutionRequest, ExecutionResult, Executor
 from specloop.gitops import WorktreePool, commit_attempt, resolve
 from specloop.ledger import Ledger, TaskState
 from specloop.sandbox import ProcessResult, Sandbox, run_sandboxed, scrubbed_env
-from specloop.verify import CheckStatus, CommandRunner, Verification, VerifyOptions, verify_attempt
+from specloop.verify import (
+    CheckResult,
+    CheckStatus,
+    CommandRunner,
+    Verification,
+    VerifyOptions,
+    check_before,
+    command_criteria,
+    verify_attempt,
+)
 
-#: Pool slots: 0 runs the attempt, 1 holds the base for before/after evidence.
+#: Pool slots: 0 runs the attempt; 1 holds the base for the before/after evidence of
+#: `specloop verify` (a run gathers it in slot 0 before the agent starts).
 ATTEMPT_SLOT = 0
 BASE_SLOT = 1
 BASE_BRANCH_FOR_EVIDENCE = "specloop/evidence-base"
@@ -90,6 +101,8 @@ class AttemptRunner:
             number=record.number,
         )
 
+        before = self._check_base(task, record.id, worktree, branch, base_sha)
+
         handover = build_handover(
             self.project.root,
             worktree,
@@ -142,7 +155,7 @@ class AttemptRunner:
             base_sha,
             f"specloop: {task.id} {task.title} (attempt {record.number})",
         )
-        tree = resolve(worktree, f"{outcome.sha}^{{tree}}") if outcome.sha else None
+        tree = outcome.tree
         self._event(
             "attempt.committed",
             task.id,
@@ -159,33 +172,66 @@ class AttemptRunner:
             run_id=self.run_id,
             attempt_id=record.id,
         )
-        verification = self.verify(task, record.id, base_sha, outcome.sha or base_sha, worktree)
+        verification = self.verify(
+            task, record.id, base_sha, outcome.sha or base_sha, worktree, before=before
+        )
         return AttemptResult(
             record.id, record.number, branch, base_sha, outcome.sha, tree, execution, verification
         )
 
+    def _check_base(
+        self, task: Task, attempt_id: int, worktree: Path, branch: str, base_sha: str
+    ) -> dict[str, CheckResult]:
+        """The criteria on the base, in the attempt's fresh worktree before the agent runs.
+
+        One worktree instead of a second one kept at the base: the commands run, then
+        the worktree is reset again, so nothing they leave behind reaches the attempt.
+        """
+        options = self._options()
+        if not command_criteria(task):
+            return {}
+        self._event("attempt.before_intent", task.id, attempt_id)
+        before = check_before(
+            task, base_worktree=worktree, run=self._runner(options.command_timeout), options=options
+        )
+        self.pool.checkout(ATTEMPT_SLOT, branch, base_sha)
+        return before
+
     def verify(
-        self, task: Task, attempt_id: int, base_sha: str, head_sha: str, worktree: Path
+        self,
+        task: Task,
+        attempt_id: int,
+        base_sha: str,
+        head_sha: str,
+        worktree: Path,
+        *,
+        before: Mapping[str, CheckResult] | None = None,
     ) -> Verification:
-        """Run every check (after, and before on the base) and record each one."""
+        """Run every check and record each one.
+
+        The criteria's results on the base come from `before` (an attempt gathers them
+        before its agent starts) or else from a pool slot checked out at the base.
+        """
         self._event("attempt.verify_intent", task.id, attempt_id, head=head_sha)
-        base_worktree = self.pool.checkout(BASE_SLOT, BASE_BRANCH_FOR_EVIDENCE, base_sha)
-        config = self.project.config
-        options = VerifyOptions(
-            test_command=config.test_command,
-            diff_budget=config.diff_budget,
-            command_timeout=float(config.timeout),
-        )
-        verification = verify_attempt(
-            task,
-            repo=self.project.root,
-            base_sha=base_sha,
-            head_sha=head_sha,
-            worktree=worktree,
-            base_worktree=base_worktree,
-            run=self._runner(options.command_timeout),
-            options=options,
-        )
+        options = self._options()
+        base_worktree = None
+        if before is None:
+            base_worktree = self.pool.checkout(BASE_SLOT, BASE_BRANCH_FOR_EVIDENCE, base_sha)
+        try:
+            verification = verify_attempt(
+                task,
+                repo=self.project.root,
+                base_sha=base_sha,
+                head_sha=head_sha,
+                worktree=worktree,
+                base_worktree=base_worktree,
+                run=self._runner(options.command_timeout),
+                options=options,
+                before=before,
+            )
+        finally:
+            if base_worktree is not None:  # leave no specloop-only branch behind
+                self.pool.retire(BASE_SLOT, BASE_BRANCH_FOR_EVIDENCE, base_sha)
         for check in verification.checks:
             self.ledger.record_check(
                 attempt_id,
@@ -209,6 +255,14 @@ class AttemptRunner:
             report=verification.report()[:20_000],
         )
         return verification
+
+    def _options(self) -> VerifyOptions:
+        config = self.project.config
+        return VerifyOptions(
+            test_command=config.test_command,
+            diff_budget=config.diff_budget,
+            command_timeout=float(config.timeout),
+        )
 
     def _runner(self, timeout: float) -> CommandRunner:
         # Criteria are the repository's own commands: they get no API keys at all.

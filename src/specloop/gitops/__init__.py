@@ -13,7 +13,15 @@ base, never commit from a `--no-checkout` worktree, reuse worktrees.
 """
 
 from specloop.gitops._commits import CommitOutcome, commit_attempt
-from specloop.gitops._diffs import FileChange, added_lines, changed_files, diff_text, numstat
+from specloop.gitops._diffs import (
+    DiffSummary,
+    FileChange,
+    added_lines,
+    changed_files,
+    diff_summary,
+    diff_text,
+    numstat,
+)
 from specloop.gitops._git import (
     GitError,
     GitNotInstalled,
@@ -36,6 +44,7 @@ from specloop.gitops._worktrees import WorktreePool
 
 __all__ = [
     "CommitOutcome",
+    "DiffSummary",
     "FileChange",
     "GitError",
     "GitNotInstalled",
@@ -49,6 +58,7 @@ __all__ = [
     "commit_attempt",
     "current_branch",
     "delete_branch",
+    "diff_summary",
     "diff_text",
     "dirty_paths",
     "is_ancestor",

@@ -22,11 +22,13 @@ class CommitOutcome:
     sha: the attempt's commit, or None when the worktree had no changes.
     agent_committed: the agent had made commits of its own (their content is absorbed).
     switched_branch: HEAD was not on the attempt branch any more (absorbed as well).
+    tree: the tree of `sha` (None without changes).
     """
 
     sha: str | None
     agent_committed: bool
     switched_branch: bool
+    tree: str | None = None
 
 
 def identity_env(author: str) -> dict[str, str]:
@@ -109,7 +111,7 @@ def commit_attempt(
         env={**env, **identity},
     ).out.strip()
     git(["update-ref", "-m", "specloop: commit attempt", "HEAD", sha], root, env=env)
-    return CommitOutcome(sha, agent_committed, switched)
+    return CommitOutcome(sha, agent_committed, switched, tree)
 
 
 def _clean_message(message: str) -> str:

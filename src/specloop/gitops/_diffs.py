@@ -53,20 +53,57 @@ def _diff_tree(repo: Path, base: str, head: str, *options: str) -> bytes:
     return git(["diff-tree", "-r", "-M", *options, base, head, "--"], repo).stdout
 
 
-def changed_files(repo: Path, base: str, head: str) -> list[FileChange]:
-    """The paths that differ from `base` to `head`, renames as R with their old path."""
-    fields = nul_split(os.fsdecode(_diff_tree(repo, base, head, "--name-status", "-z")))
+NumstatRow = tuple[int | None, int | None, str]
+
+
+@dataclass(frozen=True)
+class DiffSummary:
+    """Which paths changed and by how many lines, from one `git diff-tree` call."""
+
+    changes: list[FileChange]
+    numstat: list[NumstatRow]
+
+
+def diff_summary(repo: Path, base: str, head: str) -> DiffSummary:
+    """`changed_files` and `numstat` together: `--raw --numstat -z` prints both lists.
+
+    Raw entries start with `:` (modes, ids, status) and are followed by their path(s);
+    numstat entries are `added<TAB>deleted<TAB>path`, or an empty path followed by the
+    old and new paths of a rename. Read in order, a path field is never mistaken for a
+    header, even a path that itself starts with `:`.
+    """
+    fields = nul_split(os.fsdecode(_diff_tree(repo, base, head, "--raw", "--numstat", "-z")))
     changes: list[FileChange] = []
+    rows: list[NumstatRow] = []
     i = 0
     while i < len(fields):
-        status = fields[i][:1]  # "R087" -> "R": the similarity score is not kept
-        if status in ("R", "C"):
-            changes.append(FileChange(status, fields[i + 2], fields[i + 1]))
-            i += 3
-        else:
-            changes.append(FileChange(status, fields[i + 1]))
+        field = fields[i]
+        if field.startswith(":"):
+            status = field.split()[-1][:1]  # "R087" -> "R": the similarity score is not kept
+            if status in ("R", "C"):
+                changes.append(FileChange(status, fields[i + 2], fields[i + 1]))
+                i += 3
+            else:
+                changes.append(FileChange(status, fields[i + 1]))
+                i += 2
+            continue
+        added, deleted, path = field.split("\t", 2)
+        i += 1
+        if not path:  # a rename: old and new path follow in their own fields
+            path = fields[i + 1]
             i += 2
-    return changes
+        rows.append((_count(added), _count(deleted), path))
+    return DiffSummary(changes, rows)
+
+
+def changed_files(repo: Path, base: str, head: str) -> list[FileChange]:
+    """The paths that differ from `base` to `head`, renames as R with their old path."""
+    return diff_summary(repo, base, head).changes
+
+
+def numstat(repo: Path, base: str, head: str) -> list[NumstatRow]:
+    """(added, deleted, path) per changed file; (None, None, path) for a binary file."""
+    return diff_summary(repo, base, head).numstat
 
 
 def diff_text(repo: Path, base: str, head: str) -> str:
@@ -75,21 +112,6 @@ def diff_text(repo: Path, base: str, head: str) -> str:
     Bytes that are not UTF-8 become U+FFFD: this text is for people and reviewers.
     """
     return _diff_tree(repo, base, head, *_PATCH).decode("utf-8", errors="replace")
-
-
-def numstat(repo: Path, base: str, head: str) -> list[tuple[int | None, int | None, str]]:
-    """(added, deleted, path) per changed file; (None, None, path) for a binary file."""
-    fields = nul_split(os.fsdecode(_diff_tree(repo, base, head, "--numstat", "-z")))
-    rows: list[tuple[int | None, int | None, str]] = []
-    i = 0
-    while i < len(fields):
-        added, deleted, path = fields[i].split("\t", 2)
-        i += 1
-        if not path:  # a rename: old and new path follow in their own fields
-            path = fields[i + 1]
-            i += 2
-        rows.append((_count(added), _count(deleted), path))
-    return rows
 
 
 def _count(field: str) -> int | None:

@@ -79,9 +79,10 @@ def merge_into(
     ref = f"refs/heads/{base_branch}"
     with exclusive(lock_path):
         # Inside the lock: the base read here is the one the merge commit sits on.
-        base = resolve(repo, ref)
-        head_sha = resolve(repo, head)
-        if is_ancestor(repo, head_sha, base):
+        base, head_sha, parents = _base_head_parents(repo, ref, head)
+        # A head whose parent is the base cannot be in the base already (the usual
+        # case: an attempt made on the current base); only otherwise ask git.
+        if head_sha == base or (base not in parents and is_ancestor(repo, head_sha, base)):
             return MergeResult(True, base, ())
         check = merge_check(repo, base, head_sha)
         if not check.clean or check.tree is None:
@@ -105,6 +106,21 @@ def merge_into(
                 f"switched or committed to during the merge? Check `git log {base_branch}`"
             )
         return MergeResult(True, merge, ())
+
+
+def _base_head_parents(repo: Path, ref: str, head: str) -> tuple[str, str, list[str]]:
+    """The commits of `ref` and `head`, and the parents of `head`, in one call if possible."""
+    if not head.startswith("-"):
+        done = git(
+            ["rev-parse", f"{ref}^{{commit}}", f"{head}^{{commit}}", f"{head}^@", "--"],
+            repo,
+            ok=None,
+        )
+        lines = done.out.split()
+        if done.returncode == 0 and len(lines) >= 2:
+            return lines[0], lines[1], lines[2:]
+    # Something is missing: resolve one at a time for an error that names it.
+    return resolve(repo, ref), resolve(repo, head), []
 
 
 def _swap_ref(repo: Path, ref: str, new: str, old: str, message: str) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from specloop.gitops._git import GitError, git, nul_split
 from specloop.gitops._lock import exclusive
-from specloop.gitops._refs import check_branch_name, resolve
+from specloop.gitops._refs import check_branch_name, delete_branch, resolve
 
 _SLOT_NAME = re.compile(r"slot-(\d+)")
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -166,11 +166,16 @@ class WorktreePool:
         would be read again here, and a merge in between would silently change the base.
         """
         check_branch_name(branch)
-        sha = self._commit_sha(base_sha)
+        sha = _full_sha(base_sha)
         path = self._slot_path(slot)
         with exclusive(self._lock_path(slot)):
-            if self._reset(path, branch, sha) and self._problem(path, branch, sha) is None:
+            # A reset that git reports as done is trusted: `switch --force -C` leaves HEAD
+            # on the branch at the SHA with the tracked files restored, and `clean`
+            # exits non-zero when it cannot remove something (then the slot is remade).
+            # Checking again with `status` would walk every file a third time.
+            if self._reset(path, branch, sha):
                 return path
+            self._check_commit(sha)
             self._recreate(path, branch, sha)
             self._inspect(path)  # what `worktree add` made must be a sound worktree too
             problem = self._problem(path, branch, sha)
@@ -199,6 +204,32 @@ class WorktreePool:
             except GitError:
                 # A slot we cannot detach would pin its branch: drop it; checkout remakes it.
                 self._remove(path)
+
+    def retire(self, slot: int, branch: str, head: str) -> None:
+        """After a merge: detach the slot at `head` and delete `branch`, which points there.
+
+        Two `update-ref` calls instead of `release` plus `delete_branch` (four); git
+        refuses to move HEAD and its branch in one transaction. When they cannot run
+        as expected (the branch moved, the slot is damaged) it falls back to exactly
+        those two steps.
+        """
+        check_branch_name(branch)
+        sha = _full_sha(head)
+        path = self._slot_path(slot)
+        with exclusive(self._lock_path(slot)):
+            try:
+                self._inspect(path)  # never move the HEAD of the user's checkout
+                env = worktree_env(path)
+                # As in `release`: HEAD moves, index and files stay.
+                message = "specloop: retire slot"
+                git(["update-ref", "--no-deref", "-m", message, "HEAD", sha], path, env=env)
+                # Deleted only while it still points at `head` (compare-and-swap).
+                git(["update-ref", "-d", f"refs/heads/{branch}", sha], path, env=env)
+                return
+            except GitError:
+                pass
+        self.release(slot)
+        delete_branch(self.repo, branch)
 
     def slots(self) -> list[Path]:
         """The slot directories that exist now, by number."""
@@ -229,16 +260,14 @@ class WorktreePool:
     def _lock_path(self, slot: int) -> Path:
         return self.directory / f"slot-{slot}.lock"
 
-    def _commit_sha(self, base_sha: str) -> str:
-        if not _FULL_SHA.fullmatch(base_sha):
-            raise ValueError(
-                f"checkout needs a full commit SHA, got {base_sha!r}: resolve the base once "
-                "(gitops.resolve) and pass the SHA"
-            )
-        sha = resolve(self.repo, base_sha)  # exists, and is a commit (not a tree or blob)
-        if sha != base_sha:
-            raise ValueError(f"{base_sha} is not a commit")
-        return sha
+    def _check_commit(self, sha: str) -> None:
+        """Raise ValueError unless `sha` names a commit (not a tree or blob) that exists."""
+        try:
+            found = resolve(self.repo, sha)
+        except GitError:
+            found = None
+        if found != sha:
+            raise ValueError(f"{sha} is not a commit of {self.repo}")
 
     def _common_dir(self) -> Path:
         if self._common is None:
@@ -326,6 +355,15 @@ class WorktreePool:
         if leftovers:
             return f"not clean after reset: {', '.join(leftovers[:10])}"
         return None
+
+
+def _full_sha(base_sha: str) -> str:
+    if not _FULL_SHA.fullmatch(base_sha):
+        raise ValueError(
+            f"checkout needs a full commit SHA, got {base_sha!r}: resolve the base once "
+            "(gitops.resolve) and pass the SHA"
+        )
+    return base_sha
 
 
 def _checked_out_elsewhere(exc: GitError) -> bool:

@@ -17,7 +17,7 @@ from specloop.verify._result import (
     VerifyOptions,
 )
 from specloop.verify._secrets import find_secrets, mask_secrets
-from specloop.verify._verify import verify_attempt
+from specloop.verify._verify import check_before, command_criteria, verify_attempt
 
 __all__ = [
     "CheckResult",
@@ -25,6 +25,8 @@ __all__ = [
     "CommandRunner",
     "Verification",
     "VerifyOptions",
+    "check_before",
+    "command_criteria",
     "find_secrets",
     "is_test_path",
     "mask_secrets",

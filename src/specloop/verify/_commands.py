@@ -7,7 +7,7 @@ pass after"), otherwise an agent could "finish" a task by changing nothing that 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from specloop.sandbox import SandboxError, truncate_middle
@@ -86,6 +86,28 @@ def _overall_evidence(pairs: Sequence[tuple[CheckResult, CheckResult]]) -> Check
     )
 
 
+def run_before(
+    commands: Sequence[str], *, run: CommandRunner, base_worktree: Path, limit_bytes: int
+) -> dict[str, CheckResult]:
+    """Each command on the base, by command: the "before" half of the evidence.
+
+    A run on the base only informs the evidence; it never blocks by itself.
+    """
+    return {
+        command: run_check(
+            run,
+            command,
+            base_worktree,
+            name=command,
+            kind="command",
+            limit_bytes=limit_bytes,
+            phase="before",
+            blocking=False,
+        )
+        for command in commands
+    }
+
+
 def check_commands(
     commands: Sequence[str],
     *,
@@ -93,8 +115,19 @@ def check_commands(
     worktree: Path,
     base_worktree: Path | None,
     limit_bytes: int,
+    before: Mapping[str, CheckResult] | None = None,
 ) -> list[CheckResult]:
-    """Each command in the worktree (blocking), on the base too when given, then evidence."""
+    """Each command in the worktree (blocking), then the evidence against the base.
+
+    The base's results come from `before` (run earlier, see `run_before`) or else are
+    gathered now in `base_worktree`; with neither, the evidence is skipped.
+    """
+    missing = [command for command in commands if before is None or command not in before]
+    if missing and base_worktree is not None:
+        gathered = run_before(
+            missing, run=run, base_worktree=base_worktree, limit_bytes=limit_bytes
+        )
+        before = {**(before or {}), **gathered}
     results: list[CheckResult] = []
     pairs: list[tuple[CheckResult, CheckResult]] = []
     for command in commands:
@@ -102,25 +135,15 @@ def check_commands(
             run, command, worktree, name=command, kind="command", limit_bytes=limit_bytes
         )
         results.append(after)
-        if base_worktree is not None:
-            # A run on the base only informs the evidence; it never blocks by itself.
-            before = run_check(
-                run,
-                command,
-                base_worktree,
-                name=command,
-                kind="command",
-                limit_bytes=limit_bytes,
-                phase="before",
-                blocking=False,
-            )
-            results.append(before)
-            pairs.append((before, after))
-    for before, after in pairs:
-        note = _criterion_evidence(before, after)
+        earlier = before.get(command) if before is not None else None
+        if earlier is not None:
+            results.append(earlier)
+            pairs.append((earlier, after))
+    for earlier, after in pairs:
+        note = _criterion_evidence(earlier, after)
         if note is not None:
             results.append(note)
-    if base_worktree is None:
+    if commands and not pairs:
         why = "no base worktree: before/after evidence was not gathered"
         results.append(CheckResult("evidence", "evidence", CheckStatus.SKIPPED, False, why))
     elif not commands:

@@ -6,6 +6,7 @@ attempt everything that is wrong instead of one problem per round trip.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from specloop import gitops
@@ -17,7 +18,7 @@ from specloop.verify._builtin import (
     check_no_todos,
     check_tests_kept,
 )
-from specloop.verify._commands import check_commands, run_check
+from specloop.verify._commands import check_commands, run_before, run_check
 from specloop.verify._imports import check_no_unused_imports
 from specloop.verify._result import (
     CheckResult,
@@ -64,6 +65,32 @@ def _all_tests(run: CommandRunner, worktree: Path, options: VerifyOptions) -> Ch
     )
 
 
+def command_criteria(task: Task) -> list[str]:
+    """The task's criterion commands, each once: running one again proves nothing."""
+    return list(
+        dict.fromkeys(
+            c.command for c in task.criteria if c.kind is CriterionKind.COMMAND and c.command
+        )
+    )
+
+
+def check_before(
+    task: Task, *, base_worktree: Path, run: CommandRunner, options: VerifyOptions
+) -> dict[str, CheckResult]:
+    """The task's criterion commands run on the base: pass it to `verify_attempt(before=)`.
+
+    The engine runs these in the attempt's own worktree before the agent starts (one
+    worktree instead of two); `base_worktree` must hold the base commit, and anything
+    the commands leave behind must be reset by the caller.
+    """
+    return run_before(
+        command_criteria(task),
+        run=run,
+        base_worktree=base_worktree,
+        limit_bytes=options.output_limit_bytes,
+    )
+
+
 def verify_attempt(
     task: Task,
     *,
@@ -74,27 +101,25 @@ def verify_attempt(
     base_worktree: Path | None,
     run: CommandRunner,
     options: VerifyOptions,
+    before: Mapping[str, CheckResult] | None = None,
 ) -> Verification:
     """Check the attempt `base_sha..head_sha` of `task`.
 
-    `worktree` holds `head_sha` and `base_worktree` (when given) holds `base_sha`; the
-    task's command criteria run in both through `run`, so the evidence says whether they
+    `worktree` holds `head_sha`; the task's command criteria run there through `run`.
+    Their results on the base come from `before` (see `check_before`) or are gathered
+    in `base_worktree` (which holds `base_sha`), so the evidence says whether they
     failed before and pass after. Git is read in `repo`, the commits themselves.
     Order: changes, scope, command criteria with their evidence, the always-on built-in
     checks (no-todos, diff-budget, tests-kept, no-secrets), then the criteria's own
     built-in phrases.
     """
-    changes = gitops.changed_files(repo, base_sha, head_sha)
+    summary = gitops.diff_summary(repo, base_sha, head_sha)
+    changes = summary.changes
     added = gitops.added_lines(repo, base_sha, head_sha)
     read = _blob_reader(repo)
 
     checks = [check_changes(changes), check_scope(task, changes)]
-    # The same command or phrase twice is one check: running it again proves nothing.
-    commands = list(
-        dict.fromkeys(
-            c.command for c in task.criteria if c.kind is CriterionKind.COMMAND and c.command
-        )
-    )
+    commands = command_criteria(task)
     builtins = {
         c.builtin
         for c in task.criteria
@@ -106,11 +131,12 @@ def verify_attempt(
         worktree=worktree,
         base_worktree=base_worktree,
         limit_bytes=options.output_limit_bytes,
+        before=before,
     )
     checks += [
         # "No TODOs left in code" is this same check; it always runs, so it runs once.
         check_no_todos(added),
-        check_diff_budget(gitops.numstat(repo, base_sha, head_sha), options.diff_budget),
+        check_diff_budget(summary.numstat, options.diff_budget),
         check_tests_kept(changes, read, base_sha, head_sha),
         check_no_secrets(added),
     ]
