@@ -67,6 +67,7 @@ awk -v n="$files" -v root="$repo/src" 'BEGIN {
 g -C "$repo" add -A
 g -C "$repo" commit -q -m "generated: $files files"
 g -C "$repo" status --porcelain > /dev/null  # a user's checkout has a fresh index
+sync  # write the generated repository out now, not during the timed cycles
 
 start=$(now)
 base=$(g -C "$repo" rev-parse --verify "refs/heads/main^{commit}")

@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                 fresh.append(statistics.median(cycles))
             run_repo = parent / f"specloop-{run}"
             shutil.copytree(template, run_repo, symlinks=True)
+            os.sync()  # as git_floor.sh does: the copy's writes do not land in the timing
             ours.append(specloop_per_task(specloop, run_repo, args.tasks))
     except (benchlib.BenchError, subprocess.CalledProcessError) as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
