@@ -53,13 +53,21 @@ def test_cmd(tmp_path: Path) -> None:
         make("cmd:  ", tmp_path)
 
 
-@pytest.mark.parametrize("name", ["codex", "claude", "aider"])
-def test_agent_clis_arrive_later(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "install"),
+    [
+        ("codex", "npm install -g @openai/codex@"),
+        ("claude", "npm install -g @anthropic-ai/claude-code@"),
+        ("aider", "pipx install aider-chat=="),
+    ],
+)
+def test_a_missing_agent_cli_names_its_install_command(
+    tmp_path: Path, name: str, install: str
+) -> None:
+    env = {**MODEL_ENV, "PATH": str(tmp_path)}  # nothing installed there
     with pytest.raises(ExecutorUnavailable) as caught:
-        make(name, tmp_path)
-    message = str(caught.value)
-    assert f"the {name} executor arrives in a later version" in message
-    assert "--executor 'cmd:" in message
+        make(name, tmp_path, env=env)
+    assert install in str(caught.value)
 
 
 def test_unknown_names_list_the_valid_ones(tmp_path: Path) -> None:

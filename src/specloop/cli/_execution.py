@@ -61,11 +61,30 @@ def run(
     ] = None,
     executor: Annotated[
         str | None,
-        typer.Option("--executor", help="builtin or cmd:COMMAND (default: run.executor)."),
+        typer.Option(
+            "--executor",
+            help="builtin, codex, claude, aider or cmd:COMMAND; several as codex,claude"
+            " for --best-of (default: run.executor).",
+        ),
     ] = None,
     autonomy: Annotated[
         str | None,
         typer.Option("--autonomy", help="gated, verified or full (default: run.autonomy)."),
+    ] = None,
+    parallel: Annotated[
+        int | None,
+        typer.Option(
+            "--parallel",
+            help="Run up to N ready tasks whose scopes do not overlap at once (default: run.parallel).",
+        ),
+    ] = None,
+    best_of: Annotated[
+        int | None,
+        typer.Option(
+            "--best-of",
+            help="N attempts of each task side by side; the best verified one wins"
+            " (default: front matter best_of, else 1).",
+        ),
     ] = None,
     json_events: JsonEvents = False,
 ) -> None:
@@ -82,7 +101,7 @@ def run(
                 fail(f"{raw!r} is not a task id (like 0x03)")
             ids.append(canonical)
         with _engine(ctx, json_events) as engine:
-            summary = engine.run(RunOptions(ids, executor, autonomy))
+            summary = engine.run(RunOptions(ids, executor, autonomy, parallel, best_of))
         raise typer.Exit(summary.exit_code)
 
     guarded(work)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from specloop.engine._engine import Engine
 from specloop.engine._project import ProjectError
-from specloop.engine._steps import BASE_SLOT, AttemptRunner
+from specloop.engine._steps import VERIFY_SLOT, AttemptRunner
 from specloop.executors import ExecutionRequest, ExecutionResult
 from specloop.gitops import branches, delete_branch, is_ancestor, resolve
 from specloop.ledger import TaskState
@@ -118,7 +118,7 @@ def verify_latest(engine: Engine, task_id: str) -> Verification:
         raise ProjectError(f"{task_id}: attempt {attempt.number} has no commit to verify")
     tasks = engine._tasks()
     pool = engine.pool()
-    worktree = pool.checkout(BASE_SLOT + 1, f"specloop/verify-{task_id}", attempt.head)
+    worktree = pool.checkout(VERIFY_SLOT, f"specloop/verify-{task_id}", attempt.head)
     runner = AttemptRunner(
         engine.project,
         engine.ledger,
@@ -134,7 +134,7 @@ def verify_latest(engine: Engine, task_id: str) -> Verification:
             tasks[task_id], attempt.attempt_id, attempt.base_sha, attempt.head, worktree
         )
     finally:
-        pool.release(BASE_SLOT + 1)
+        pool.release(VERIFY_SLOT)
         delete_branch(engine.project.root, f"specloop/verify-{task_id}")
 
 

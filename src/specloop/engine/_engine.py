@@ -14,10 +14,12 @@ from typing import Any
 
 from specloop.artifacts import Task, TaskGraph, load_tasks
 from specloop.engine._failpoints import failpoint
+from specloop.engine._parallel import ParallelLoop
 from specloop.engine._progress import Progress
 from specloop.engine._project import Project, ProjectError
 from specloop.engine._steps import (
     ATTEMPT_SLOT,
+    MAX_SLOTS,
     AttemptResult,
     AttemptRunner,
     checks_summary,
@@ -44,8 +46,20 @@ class RunOptions:
     """What to run and how (None: from the config)."""
 
     task_ids: Sequence[str] = ()
-    executor: str | None = None
+    executor: str | None = None  # one name, or several "codex,claude" for best-of
     autonomy: str | None = None
+    parallel: int | None = None
+    best_of: int | None = None
+
+
+def executor_names(text: str) -> list[str]:
+    """`codex,claude` -> both; a `cmd:` command is one executor whatever it contains."""
+    if text.startswith("cmd:"):
+        return [text]
+    names = [part.strip() for part in text.split(",")]
+    if not all(names):
+        raise ProjectError(f"--executor {text!r} has an empty name between commas")
+    return names
 
 
 @dataclass
@@ -95,35 +109,55 @@ class Engine:
                 f"--autonomy must be one of {', '.join(AUTONOMY)} (got {autonomy!r})"
             )
         executor_name = options.executor or config.executor
+        names = executor_names(executor_name)
+        parallel = options.parallel if options.parallel is not None else config.parallel
+        if not 1 <= parallel <= MAX_SLOTS:
+            raise ProjectError(f"--parallel must be from 1 to {MAX_SLOTS} (got {parallel})")
+        if options.best_of is not None and not 1 <= options.best_of <= 16:
+            raise ProjectError(f"--best-of must be from 1 to 16 (got {options.best_of})")
         base_branch = self._base_branch()
         tasks = self._tasks()
         selected = self._check_selection(tasks, options.task_ids)
-        executor = self.executor_factory(
-            executor_name, config=config, env=self.env, ledger=self.ledger
-        )
+        # Every executor is built once now, so a missing agent or model fails before
+        # anything runs (exit 3), not halfway through.
+        built = [
+            self.executor_factory(name, config=config, env=self.env, ledger=self.ledger)
+            for name in names
+        ]
+        choices = {
+            "tasks": list(options.task_ids),
+            "executor": executor_name,
+            "autonomy": autonomy,
+            "parallel": parallel,
+            "best_of": options.best_of,
+        }
         run = self.ledger.start_run(
             base_ref=base_branch,
             base_sha=resolve(self.project.root, base_branch),
             autonomy=autonomy,
-            config={
-                "tasks": list(options.task_ids),
-                "executor": executor_name,
-                "autonomy": autonomy,
-            },
+            config=choices,
         )
         # Resume reads the run's choices back from this event.
-        self.ledger.append_event(
-            "run.options",
-            run_id=run.id,
-            data={"tasks": list(options.task_ids), "executor": executor_name, "autonomy": autonomy},
-        )
+        self.ledger.append_event("run.options", run_id=run.id, data=choices)
+        extra = f", parallel {parallel}" if parallel > 1 else ""
+        extra += f", best of {options.best_of}" if options.best_of else ""
         self.progress.emit(
             "run.started",
             None,
-            f"run {run.id}: base {base_branch}, executor {executor_name}, autonomy {autonomy}",
+            f"run {run.id}: base {base_branch}, executor {executor_name}, autonomy {autonomy}{extra}",
             run=run.id,
         )
-        return self.continue_run(run.id, tasks, selected, executor, autonomy, base_branch)
+        return self.continue_run(
+            run.id,
+            tasks,
+            selected,
+            built[0],
+            autonomy,
+            base_branch,
+            executor_names=names,
+            parallel=parallel,
+            best_of=options.best_of,
+        )
 
     def continue_run(
         self,
@@ -133,10 +167,39 @@ class Engine:
         executor: Executor,
         autonomy: str,
         base_branch: str,
+        *,
+        executor_names: Sequence[str] = (),
+        parallel: int = 1,
+        best_of: int | None = None,
     ) -> RunSummary:
-        """The loop proper (also used by resume)."""
+        """The loop proper (also used by resume).
+
+        One task at a time in slot 0, unless the run is parallel or a task wants
+        best-of-N: then `ParallelLoop` runs attempts side by side.
+        """
         self._base = base_branch  # every merge of this run goes into the run's base
         summary = RunSummary(run_id)
+        wide = best_of not in (None, 1) or any(
+            task.options.get("best_of", 1) != 1 for task in tasks.values()
+        )
+        if parallel > 1 or wide:
+            loop = ParallelLoop(
+                self,
+                run_id,
+                executor_names=list(executor_names) or [executor.name],
+                autonomy=autonomy,
+                base_branch=base_branch,
+                parallel=parallel,
+                best_of=best_of,
+            )
+            try:
+                loop.run(tasks, selected, summary)
+            except KeyboardInterrupt:
+                self.ledger.append_event("run.interrupted", run_id=run_id)
+                raise
+            finally:
+                self.progress.stop()
+            return self._finish_run(run_id, summary)
         runner = AttemptRunner(
             self.project,
             self.ledger,
@@ -173,6 +236,9 @@ class Engine:
             raise
         finally:
             self.progress.stop()  # leave the final board, never a live display, behind
+        return self._finish_run(run_id, summary)
+
+    def _finish_run(self, run_id: int, summary: RunSummary) -> RunSummary:
         waiting_now = any(s is TaskState.AWAITING_APPROVAL for s in summary.states.values())
         self.ledger.finish_run(run_id, "waiting" if waiting_now else "finished")
         self.progress.emit("run.finished", None, self._closing_line(summary), run=run_id)
@@ -196,25 +262,32 @@ class Engine:
                 passed=result.verification.passed,
                 **self._usage_of(task.id, runner.run_id),
             )
-            failed = self._failure(result)
-            if failed is None:
-                outcome = self._gate_passed(task, result, autonomy)
-                if outcome is None:
-                    return self.ledger.task_statuses()[task.id].state
-                feedback = outcome
-                continue
-            repeat = self._repeated_diff(task.id, result)
-            if repeat is not None:
-                self._finish(task, result, "blocked", TaskState.BLOCKED, repeat)
-                return TaskState.BLOCKED
-            retry = self._gate_failed(task, result, autonomy, failed)
-            if retry is None:
-                return TaskState.FAILED
-            feedback = retry
+            state, feedback = self._decide(task, result, autonomy)
+            if state is not None:
+                return state
         reason = f"no passing attempt after {config.max_attempts} attempt(s) in this run"
         self.ledger.set_task_state(task.id, TaskState.FAILED, reason=reason, run_id=runner.run_id)
         self.progress.emit("task.failed", task.id, reason)
         return TaskState.FAILED
+
+    def _decide(
+        self, task: Task, result: AttemptResult, autonomy: str
+    ) -> tuple[TaskState | None, str]:
+        """After one attempt: the task's final state, or None and the next attempt's feedback."""
+        failed = self._failure(result)
+        if failed is None:
+            outcome = self._gate_passed(task, result, autonomy)
+            if outcome is None:
+                return self.ledger.task_statuses()[task.id].state, ""
+            return None, outcome
+        repeat = self._repeated_diff(task.id, result)
+        if repeat is not None:
+            self._finish(task, result, "blocked", TaskState.BLOCKED, repeat)
+            return TaskState.BLOCKED, ""
+        retry = self._gate_failed(task, result, autonomy, failed)
+        if retry is None:
+            return TaskState.FAILED, ""
+        return None, retry
 
     def _failure(self, result: AttemptResult) -> str | None:
         """Why the attempt cannot be merged, or None when everything passed."""
@@ -271,10 +344,19 @@ class Engine:
         self.ledger.record_decision(
             task.id, decision="merge", actor=actor, reason=reason, attempt_id=result.attempt_id
         )
-        return self.merge(task, result.attempt_id, result.number, result.branch, result.head_sha)
+        return self.merge(
+            task, result.attempt_id, result.number, result.branch, result.head_sha, slot=result.slot
+        )
 
     def merge(
-        self, task: Task, attempt_id: int, number: int, branch: str, head: str | None
+        self,
+        task: Task,
+        attempt_id: int,
+        number: int,
+        branch: str,
+        head: str | None,
+        *,
+        slot: int = ATTEMPT_SLOT,
     ) -> str | None:
         """Merge an approved attempt; feedback for a new attempt on conflict, else None."""
         assert head is not None
@@ -317,11 +399,18 @@ class Engine:
             )
             return f"The previous attempt conflicted with changes merged meanwhile into {base_branch} (files: {files}). Redo the task on the current files."
         failpoint("after-merge")  # the base moved, the ledger does not know yet
-        self.mark_merged(task.id, attempt_id, head, merged.commit or head, branch)
+        self.mark_merged(task.id, attempt_id, head, merged.commit or head, branch, slot=slot)
         return None
 
     def mark_merged(
-        self, task_id: str, attempt_id: int, head: str, commit: str, branch: str
+        self,
+        task_id: str,
+        attempt_id: int,
+        head: str,
+        commit: str,
+        branch: str,
+        *,
+        slot: int = ATTEMPT_SLOT,
     ) -> None:
         """Record a merge that happened (also used by resume)."""
         self.ledger.append_event(
@@ -335,7 +424,7 @@ class Engine:
             task_id, TaskState.MERGED, reason=f"merged as {commit[:12]}", attempt_id=attempt_id
         )
         # Merged: the branch has nothing left to inspect.
-        self.pool().retire(ATTEMPT_SLOT, branch, head)
+        self.pool().retire(slot, branch, head)
         self.progress.emit(
             "task.merged", task_id, f"merged into {self._base_branch()} as {commit[:12]}"
         )

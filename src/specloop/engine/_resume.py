@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specloop.engine._engine import Engine, RunSummary
+from specloop.engine._engine import Engine, RunSummary, executor_names
 from specloop.engine._project import ProjectError
 from specloop.gitops import is_ancestor, resolve
 from specloop.ledger import TaskState
@@ -44,6 +44,7 @@ def reconcile(engine: Engine) -> list[Repair]:
         kinds = {e.kind: e for e in mine}
         started = kinds.get("attempt.started")
         branch = str((started.data or {}).get("branch", "")) if started else ""
+        slot = _slot_of(str((started.data or {}).get("worktree", "")) if started else "")
         if "attempt.merged" in kinds:
             data = kinds["attempt.merged"].data or {}
             engine.ledger.set_task_state(
@@ -58,12 +59,12 @@ def reconcile(engine: Engine) -> list[Repair]:
             head = str((kinds["attempt.merge_intent"].data or {}).get("head"))
             base = resolve(engine.project.root, base_branch)
             if is_ancestor(engine.project.root, head, base):
-                engine.mark_merged(task_id, attempt_id, head, base, branch)
+                engine.mark_merged(task_id, attempt_id, head, base, branch, slot=slot)
                 repairs.append(Repair(task_id, "was already merged; recorded once"))
             else:
                 tasks = engine._tasks()
                 number = int((started.data or {}).get("number", 0)) if started else 0
-                feedback = engine.merge(tasks[task_id], attempt_id, number, branch, head)
+                feedback = engine.merge(tasks[task_id], attempt_id, number, branch, head, slot=slot)
                 if feedback is not None:
                     engine.ledger.append_event(
                         "task.feedback", task_id=task_id, data={"feedback": feedback}
@@ -84,6 +85,13 @@ def reconcile(engine: Engine) -> list[Repair]:
     return repairs
 
 
+def _slot_of(worktree: str) -> int:
+    """The pool slot number of a worktree path `.../slot-N` (0 when it is not one)."""
+    name = worktree.rstrip("/").rsplit("/", 1)[-1]
+    number = name.removeprefix("slot-")
+    return int(number) if name.startswith("slot-") and number.isdigit() else 0
+
+
 def resume(engine: Engine) -> tuple[list[Repair], RunSummary | None]:
     """Reconcile, then continue the interrupted run with its original choices."""
     run = engine.ledger.latest_run()
@@ -102,7 +110,10 @@ def resume(engine: Engine) -> tuple[list[Repair], RunSummary | None]:
     if autonomy == "gated" and engine.ask is not None:
         engine.progress.disable_live()
     executor = engine.executor_factory(
-        executor_name, config=engine.project.config, env=engine.env, ledger=engine.ledger
+        executor_names(executor_name)[0],
+        config=engine.project.config,
+        env=engine.env,
+        ledger=engine.ledger,
     )
     tasks = engine._tasks()
     selected = set(task_ids) if task_ids else None
@@ -113,7 +124,18 @@ def resume(engine: Engine) -> tuple[list[Repair], RunSummary | None]:
         + (", ".join(f"{r.task_id} {r.action}" for r in repairs) or "nothing was in flight"),
         run=run.id,
     )
+    names = executor_names(executor_name)
+    parallel = config.get("parallel")
+    best_of = config.get("best_of")
     summary = engine.continue_run(
-        run.id, tasks, selected, executor, autonomy, run.base_ref or engine._base_branch()
+        run.id,
+        tasks,
+        selected,
+        executor,
+        autonomy,
+        run.base_ref or engine._base_branch(),
+        executor_names=names,
+        parallel=parallel if isinstance(parallel, int) else 1,
+        best_of=best_of if isinstance(best_of, int) else None,
     )
     return repairs, summary

@@ -6,6 +6,7 @@ attempt got (see `_resume.py`)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +29,19 @@ from specloop.verify import (
     verify_attempt,
 )
 
-#: Pool slots: 0 runs the attempt; 1 holds the base for the before/after evidence of
-#: `specloop verify` (a run gathers it in slot 0 before the agent starts).
+#: Pool slots: attempts run in slots 0 up to the run's parallelism (at most
+#: MAX_SLOTS); `specloop verify` checks an attempt out in VERIFY_SLOT and the base for
+#: its before/after evidence in BASE_SLOT (a run gathers that evidence in the attempt's
+#: own slot before the agent starts).
 ATTEMPT_SLOT = 0
-BASE_SLOT = 1
+MAX_SLOTS = 64
+BASE_SLOT = MAX_SLOTS
+VERIFY_SLOT = MAX_SLOTS + 1
 BASE_BRANCH_FOR_EVIDENCE = "specloop/evidence-base"
+
+
+class AttemptCancelled(Exception):
+    """The run is stopping (Ctrl-C): the attempt stopped between two steps."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class AttemptResult:
     tree: str | None
     execution: ExecutionResult
     verification: Verification
+    slot: int = ATTEMPT_SLOT
 
 
 def attempt_branch(task_id: str, number: int) -> str:
@@ -71,6 +81,8 @@ class AttemptRunner:
     env: dict[str, str]
     base_branch: str
     run_id: int | None  # None for `specloop verify`, which is not part of a run
+    slot: int = ATTEMPT_SLOT
+    cancel: threading.Event | None = None  # set when the run stops: see AttemptCancelled
 
     def run(self, task: Task, *, feedback: str, timeout: float) -> AttemptResult:
         """One full attempt; the task's state moves to running, then verifying."""
@@ -90,7 +102,7 @@ class AttemptRunner:
             run_id=self.run_id,
             attempt_id=record.id,
         )
-        worktree = self.pool.checkout(ATTEMPT_SLOT, branch, base_sha)
+        worktree = self.pool.checkout(self.slot, branch, base_sha)
         self._event(
             "attempt.started",
             task.id,
@@ -136,6 +148,7 @@ class AttemptRunner:
             run_id=self.run_id,
             attempt_id=record.id,
         )
+        self._stop_if_cancelled()
         self._event("attempt.execute_intent", task.id, record.id)
         execution = self.executor.run(request)
         self._event(
@@ -172,12 +185,25 @@ class AttemptRunner:
             run_id=self.run_id,
             attempt_id=record.id,
         )
+        self._stop_if_cancelled()
         verification = self.verify(
             task, record.id, base_sha, outcome.sha or base_sha, worktree, before=before
         )
         return AttemptResult(
-            record.id, record.number, branch, base_sha, outcome.sha, tree, execution, verification
+            record.id,
+            record.number,
+            branch,
+            base_sha,
+            outcome.sha,
+            tree,
+            execution,
+            verification,
+            self.slot,
         )
+
+    def _stop_if_cancelled(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise AttemptCancelled()
 
     def _check_base(
         self, task: Task, attempt_id: int, worktree: Path, branch: str, base_sha: str
@@ -194,7 +220,7 @@ class AttemptRunner:
         before = check_before(
             task, base_worktree=worktree, run=self._runner(options.command_timeout), options=options
         )
-        self.pool.checkout(ATTEMPT_SLOT, branch, base_sha)
+        self.pool.checkout(self.slot, branch, base_sha)
         return before
 
     def verify(

@@ -5,21 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from specloop.config import Config
-from specloop.executors._base import Executor, ExecutorUnavailable
+from specloop.executors._base import Executor
 from specloop.executors._builtin import BuiltinExecutor
 from specloop.executors._cmd import CmdExecutor
 from specloop.ledger import Ledger
 from specloop.models import open_model
 
 EXECUTOR_NAMES = ("builtin", "codex", "claude", "aider", "cmd:COMMAND")
-
-# Until their adapters exist, each CLI can still be driven through cmd: (the handover
-# is in the file $SPECLOOP_HANDOVER); a starting point for each (executor-clis.md).
-_LATER = {
-    "codex": 'cmd:codex exec "$(cat "$SPECLOOP_HANDOVER")"',
-    "claude": 'cmd:claude -p "$(cat "$SPECLOOP_HANDOVER")" --permission-mode acceptEdits',
-    "aider": 'cmd:aider --yes-always --no-auto-commits --message-file "$SPECLOOP_HANDOVER"',
-}
 
 
 def make_executor(
@@ -28,8 +20,9 @@ def make_executor(
     """The executor called ``name``.
 
     ``builtin`` uses the executor role's model (NoModelConfigured when there is none);
-    ``cmd:COMMAND`` runs COMMAND. ``codex``, ``claude`` and ``aider`` raise
-    ExecutorUnavailable for now; any other name raises ValueError listing the valid ones.
+    ``cmd:COMMAND`` runs COMMAND; ``codex``, ``claude`` and ``aider`` drive those CLIs
+    on the executor role's model (ExecutorUnavailable when the CLI is not installed).
+    Any other name raises ValueError listing the valid ones.
     """
     if name == "builtin":
         return BuiltinExecutor(open_model(config, "executor", env, ledger=ledger), ledger=ledger)
@@ -38,9 +31,17 @@ def make_executor(
         if not command.strip():
             raise ValueError("executor cmd: needs a command after the colon, as in cmd:./agent.sh")
         return CmdExecutor(command)
-    if name in _LATER:
-        raise ExecutorUnavailable(
-            f"the {name} executor arrives in a later version of specloop; until then use"
-            f" --executor builtin, or drive {name} yourself with --executor '{_LATER[name]}'"
-        )
+    # Imported here: each adapter is only loaded when it is asked for.
+    if name == "codex":
+        from specloop.executors._codex import CodexExecutor
+
+        return CodexExecutor(config=config, env=env, ledger=ledger)
+    if name == "claude":
+        from specloop.executors._claude import ClaudeExecutor
+
+        return ClaudeExecutor(config=config, env=env, ledger=ledger)
+    if name == "aider":
+        from specloop.executors._aider import AiderExecutor
+
+        return AiderExecutor(config=config, env=env, ledger=ledger)
     raise ValueError(f"unknown executor {name!r}; valid: {', '.join(EXECUTOR_NAMES)}")

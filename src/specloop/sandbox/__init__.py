@@ -8,7 +8,13 @@ only; imports nothing else of specloop.
 
 from specloop.sandbox._bwrap import Sandbox, run_sandboxed
 from specloop.sandbox._env import is_secret_name, scrubbed_env
-from specloop.sandbox._process import TERM_GRACE_SECONDS, ProcessResult, SandboxError, run_process
+from specloop.sandbox._process import (
+    TERM_GRACE_SECONDS,
+    ProcessResult,
+    SandboxError,
+    kill_running,
+    run_process,
+)
 from specloop.sandbox._truncate import truncate_middle
 
 __all__ = [
@@ -17,6 +23,7 @@ __all__ = [
     "Sandbox",
     "SandboxError",
     "is_secret_name",
+    "kill_running",
     "run_process",
     "run_sandboxed",
     "scrubbed_env",

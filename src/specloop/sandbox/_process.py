@@ -29,6 +29,25 @@ _CHUNK = 64 * 1024
 _MAX_POLL_MS = 2**31 - 1
 
 
+# Process groups of the commands running now, so that a Ctrl-C in the main thread can
+# stop what worker threads started (each group is its own session: the terminal's
+# SIGINT never reaches it).
+_RUNNING: set[int] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def kill_running() -> int:
+    """SIGKILL every process group that `run_process` is waiting on now; how many.
+
+    Each `run_process` call then returns (killed, exit -9) as after any other kill.
+    """
+    with _RUNNING_LOCK:
+        groups = list(_RUNNING)
+    for pgid in groups:
+        _signal_group(pgid, signal.SIGKILL)
+    return len(groups)
+
+
 class SandboxError(FileNotFoundError):
     """The program could not be started at all: missing, not executable, or a bad cwd."""
 
@@ -156,6 +175,8 @@ def run_process(
         reader = _Reader(process.stdout.fileno(), output_limit_bytes)
         reader.start()
         timed_out = False
+        with _RUNNING_LOCK:
+            _RUNNING.add(process.pid)
         try:
             timed_out = not _wait_exit(process, timeout)
             if timed_out:
@@ -164,6 +185,8 @@ def run_process(
         finally:
             # Also on KeyboardInterrupt: nothing of the group may outlive this call.
             _signal_group(process.pid, signal.SIGKILL)
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process.pid)
             returncode = process.wait()
             duration_ms = int((time.monotonic() - started) * 1000)
             reader.finish(_DRAIN_GRACE_SECONDS)
