@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +18,7 @@ from specloop.cli._guard import EXIT_BAD_INPUT, EXIT_FAILED, fail, guarded
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from specloop.engine import Project, StatusReport
+    from specloop.engine import Check, Project, StatusReport
 
 app = typer.Typer(
     name="specloop",
@@ -263,6 +264,54 @@ def config_show(ctx: typer.Context, json_output: JsonOption = False) -> None:
             render_config(_console(), project)
 
     guarded(work)
+
+
+@app.command()
+def doctor(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """What works here (agent CLIs, models and keys, sandbox, git, project) and how to fix the rest.
+
+    Exit code 1 when a check fails; warnings alone exit 0.
+    """
+
+    def work() -> None:
+        import os
+
+        from specloop.engine import ProjectError, diagnose, doctor_json
+
+        directory = _globals(ctx).directory
+        if not directory.is_dir():
+            raise ProjectError(f"no such directory: {directory}")
+        checks = diagnose(directory, os.environ)
+        if json_output:
+            _print_json(doctor_json(checks))
+        else:
+            render_doctor(_console(), directory, checks)
+        if any(check.status == "fail" for check in checks):
+            raise typer.Exit(EXIT_FAILED)
+
+    guarded(work)
+
+
+_DOCTOR_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+
+
+def render_doctor(console: Console, directory: Path, checks: Sequence[Check]) -> None:
+    """One row per check; under each that is not ok, the command that fixes it."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Text(f"specloop doctor in {directory.resolve()}"), soft_wrap=True)
+    table = Table(box=None, pad_edge=False, show_header=False)
+    for check in checks:
+        # Details and fixes hold paths and config text: plain Text, never markup.
+        detail = Text(check.detail)
+        if check.fix is not None:
+            detail.append("\nfix: ", style="bold")
+            detail.append(check.fix)
+        table.add_row(Text(check.status, style=_DOCTOR_STYLE[check.status]), check.name, detail)
+    console.print(table)
+    counts = {status: sum(c.status == status for c in checks) for status in _DOCTOR_STYLE}
+    console.print(Text(f"{counts['fail']} failed, {counts['warn']} warnings, {counts['ok']} ok"))
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from specloop.artifacts import Task, TaskGraph, load_tasks
 from specloop.engine._failpoints import failpoint
+from specloop.engine._gates import Asker, ask_failed, ask_passed
 from specloop.engine._parallel import ParallelLoop
 from specloop.engine._progress import Progress
 from specloop.engine._project import Project, ProjectError
@@ -29,14 +30,12 @@ from specloop.gitops import (
     GitError,
     WorktreePool,
     current_branch,
-    diff_text,
     merge_into,
     resolve,
 )
 from specloop.ledger import Ledger, TaskState
 from specloop.sandbox import Sandbox
 
-Asker = Callable[[str], str]
 ExecutorFactory = Callable[..., Executor]
 AUTONOMY = ("gated", "verified", "full")
 
@@ -305,7 +304,7 @@ class Engine:
                 f"all checks passed ({checks_summary(result.verification)})",
             )
         else:
-            answer = self._ask_passed(task, result)
+            answer = ask_passed(self.ask, self.progress.console, self.project.root, task, result)
             if answer is None:
                 self.ledger.record_decision(
                     task.id,
@@ -448,7 +447,7 @@ class Engine:
                 result.attempt_id, outcome="failed", head_sha=result.head_sha
             )
             return report
-        answer = self._ask_failed(task, result, why)
+        answer = ask_failed(self.ask, self.progress.console, self.project.root, task, result, why)
         if answer is not None:
             self.ledger.record_decision(
                 task.id,
@@ -490,66 +489,6 @@ class Engine:
             ):
                 return f"attempt {result.number} produced exactly the change of an earlier failed attempt; a human should look (branch {result.branch})"
         return None
-
-    # -- terminal gates ------------------------------------------------------------
-
-    def _ask_passed(self, task: Task, result: AttemptResult) -> tuple[str, str] | None:
-        if self.ask is None:
-            return None
-        while True:
-            answer = (
-                self.ask(
-                    f"{task.id} passed every check. [a]pprove and merge, [r]eject with feedback, [d]iff, [c]heck output, [l]ater? "
-                )
-                .strip()
-                .lower()
-            )
-            if answer in ("a", "approve"):
-                return ("approve", "")
-            if answer in ("l", "later"):
-                return None
-            if answer in ("r", "reject"):
-                feedback = self.ask("Feedback for the next attempt: ").strip()
-                if feedback:
-                    return ("reject", feedback)
-            elif answer in ("d", "diff"):
-                self.progress.console.print(
-                    diff_text(
-                        self.project.root, result.base_sha, result.head_sha or result.base_sha
-                    ),
-                    markup=False,
-                    highlight=False,
-                )
-            elif answer in ("c", "checks"):
-                self.progress.console.print(
-                    result.verification.report(), markup=False, highlight=False
-                )
-
-    def _ask_failed(self, task: Task, result: AttemptResult, why: str) -> str | None:
-        if self.ask is None:
-            return None
-        while True:
-            answer = (
-                self.ask(
-                    f"{task.id} failed ({why}). [r]etry with feedback, [c]heck output, [d]iff, [s]top? "
-                )
-                .strip()
-                .lower()
-            )
-            if answer in ("s", "stop"):
-                return None
-            if answer in ("r", "retry"):
-                return self.ask("Feedback for the next attempt (optional): ").strip()
-            if answer in ("c", "checks"):
-                self.progress.console.print(
-                    result.verification.report(), markup=False, highlight=False
-                )
-            elif answer in ("d", "diff") and result.head_sha:
-                self.progress.console.print(
-                    diff_text(self.project.root, result.base_sha, result.head_sha),
-                    markup=False,
-                    highlight=False,
-                )
 
     # -- helpers -------------------------------------------------------------------
 
