@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agents_support import path_with_agents
 from helpers import Repo
 
 
@@ -27,3 +28,9 @@ def repo(tmp_path: Path) -> Repo:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     (root / "tasks").mkdir()
     return Repo(root)
+
+
+@pytest.fixture
+def agent_path() -> str:
+    """PATH with the pinned agent CLIs (./.agents/bin, see agents_support.py) first."""
+    return path_with_agents()

@@ -133,7 +133,9 @@ class ParallelLoop:
                             if state is not None:
                                 summary.states[task_id] = state
                                 finished.add(task_id)
-            except KeyboardInterrupt:
+            except BaseException:
+                # Ctrl-C, or an error the engine cannot turn into a task state: stop
+                # every attempt still running before the pool waits for them.
                 self._stop(running)
                 raise
 

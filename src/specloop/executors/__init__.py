@@ -8,7 +8,9 @@ executor:
   applied here), ``run_command`` in the sandbox, and ``update_plan``;
 - ``cmd:COMMAND`` — any program, run through ``sh -c`` in the worktree with
   ``SPECLOOP_*`` variables describing the task;
-- ``codex``, ``claude``, ``aider`` — raise ExecutorUnavailable until their adapters land.
+- ``codex``, ``claude``, ``aider`` — the agent CLIs at their pinned versions (``_pins.py``),
+  driven non-interactively in the sandbox on the executor role's model (``_agentcli.py``
+  holds what the three share).
 
 ``make_executor(name, config=..., env=..., ledger=...)`` picks one by name.
 """

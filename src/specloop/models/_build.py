@@ -12,13 +12,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from specloop.models._spec import ModelSpec
+from specloop.models._spec import ModelSpec, endpoint
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
-
-OPENAI_BASE_URL = "https://api.openai.com/v1"
-ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 
 # OpenAI's SDK insists on a key; local and compatible servers that need none get this.
 _NO_KEY = "no-key-needed"
@@ -37,13 +34,6 @@ def output_mode(provider: str) -> OutputMode:
     repair rounds catch what a weaker model gets wrong.
     """
     return "tool" if provider in ("openai", "anthropic") else "prompted"
-
-
-def endpoint(spec: ModelSpec) -> str:
-    """The base URL requests go to."""
-    if spec.base_url is not None:
-        return spec.base_url
-    return ANTHROPIC_BASE_URL if spec.provider == "anthropic" else OPENAI_BASE_URL
 
 
 @dataclass(frozen=True)

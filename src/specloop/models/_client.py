@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from specloop.models._agent import AgentRun, run_agent
-from specloop.models._build import BuiltModel, build_model, endpoint, output_mode
+from specloop.models._build import BuiltModel, build_model, output_mode
 from specloop.models._errors import InvalidModelOutput, ModelCallFailed, ModelError
 from specloop.models._outcome import (
     _KEY_LIKE,
@@ -43,6 +43,7 @@ from specloop.models._spec import (
     ModelSpec,
     Role,
     api_key,
+    endpoint,
     known_secrets,
     require_key,
     resolve_role,

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 Role = Literal["planner", "executor", "reviewer"]
 
 OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434/v1"
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 
 # The variable that holds each provider's key. Only these are read, and only from the
 # mapping the caller passes (never os.environ directly, never a file).
@@ -57,6 +59,16 @@ class ModelSpec:
     def label(self) -> str:
         """``PROVIDER:MODEL``, as in the config, the ledger and the price table."""
         return f"{self.provider}:{self.name}"
+
+
+def endpoint(spec: ModelSpec) -> str:
+    """The base URL requests for ``spec`` go to (the provider's own when none is set).
+
+    Anthropic's has no ``/v1`` (clients append ``/v1/messages``); OpenAI's ends in ``/v1``.
+    """
+    if spec.base_url is not None:
+        return spec.base_url
+    return ANTHROPIC_BASE_URL if spec.provider == "anthropic" else OPENAI_BASE_URL
 
 
 def parse_model_string(text: str) -> ModelSpec:

@@ -1,9 +1,10 @@
-"""Integration tests that drive the real agent CLIs (Codex CLI, Claude Code, Aider).
+"""Finding the pinned agent CLIs for the integration tests (tests/agents).
 
 The CLIs are installed at their pinned versions into ./.agents by
-`scripts/install_agents.py` (scripts/check runs it). `agent_path` gives a PATH with
-.agents/bin first. A missing CLI skips its tests on a developer's machine, and fails
-them under CI=true: CI must never pass without having run them.
+`scripts/install_agents.py` (scripts/check runs it). A missing CLI skips its tests on a
+developer's machine, and fails them under CI=true: CI must never pass without having
+run them. (A plain module, not conftest.py: test modules import it by name, and a
+second `conftest` module would shadow tests/conftest.py.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 
 from specloop.executors._pins import AGENT_PINS
 
-AGENTS_BIN = Path(__file__).resolve().parents[2] / ".agents" / "bin"
+AGENTS_BIN = Path(__file__).resolve().parents[1] / ".agents" / "bin"
 
 
 def path_with_agents() -> str:
@@ -36,8 +37,3 @@ def require_agent(name: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return found
-
-
-@pytest.fixture
-def agent_path() -> str:
-    return path_with_agents()
