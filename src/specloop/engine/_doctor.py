@@ -22,8 +22,8 @@ from specloop.config import CONFIG_RELPATH, Config, ConfigError, load_config
 from specloop.engine._project import ProjectError, find_project_root
 from specloop.executors._pins import AGENT_PINS, AgentPin
 from specloop.gitops import GitError, NotAGitRepository
+from specloop.models import KEY_VARS, resolve_model
 from specloop.models._errors import NoModelConfigured
-from specloop.models._spec import KEY_VARS, resolve_model
 from specloop.sandbox import Sandbox, run_process
 
 Status = Literal["ok", "warn", "fail"]

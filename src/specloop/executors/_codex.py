@@ -35,14 +35,19 @@ from specloop.executors._base import (
     ensure_handover,
 )
 from specloop.ledger import Ledger
-from specloop.models import ModelSpec, parse_model_string, resolve_role
-from specloop.models._spec import KEY_VARS, api_key
+from specloop.models import (
+    KEY_VARS,
+    ModelSpec,
+    api_key,
+    endpoint,
+    parse_model_string,
+    resolve_role,
+)
 from specloop.sandbox import scrubbed_env, truncate_middle
 
 #: The id of the provider specloop defines for Codex; the built-in ids (openai,
 #: ollama, ...) cannot be redefined (executor-clis.md §3.5).
 PROVIDER_ID = "specloop"
-OPENAI_BASE_URL = "https://api.openai.com/v1"
 #: A tool call's output is kept in the ledger up to this size (head and tail).
 TOOL_OUTPUT_BYTES = 2_000
 
@@ -137,7 +142,7 @@ def codex_command(
     """
     provider: dict[str, str | int] = {
         "name": "specloop",
-        "base_url": model.base_url or OPENAI_BASE_URL,
+        "base_url": endpoint(model),
         "wire_api": "responses",  # the only wire Codex 0.169 speaks
         # [models] max_retries, counted the way specloop counts them: max_retries + 1
         # requests at most. Codex's stream retries wrap its request retries (a 500
