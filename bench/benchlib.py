@@ -322,3 +322,35 @@ def emit_json(payload: Mapping[str, object]) -> None:
 def fail(message: str) -> int:
     print(f"bench: error: {message}", file=sys.stderr)
     return 2
+
+
+def make_marker_repo(root: Path, files: int, tasks: int, *, packages: int = 50) -> None:
+    """A committed repository of `files` small modules and `tasks` independent tasks.
+
+    Task N may write only out/0xNN.txt and is done when that file exists (so its one
+    criterion fails before and passes after). The run merges without asking
+    (`autonomy = "verified"`), one attempt each, sandbox optional.
+    """
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    for name, value in (("user.name", "bench"), ("user.email", "bench@example.invalid")):
+        subprocess.run(["git", "-C", str(root), "config", name, value], check=True)
+    for index in range(files):
+        directory = root / "src" / f"pkg{index % packages:02d}"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"module_{index:05d}.py").write_text(f"VALUE_{index} = {index}\n")
+    (root / ".gitignore").write_text(".specloop/state/\n")
+    (root / ".specloop").mkdir()
+    (root / ".specloop" / "config.toml").write_text(
+        '[run]\nautonomy = "verified"\nmax_attempts = 1\nsandbox = "optional"\n'
+    )
+    (root / "tasks").mkdir()
+    for number in range(1, tasks + 1):
+        task_id = f"0x{number:02x}"
+        (root / "tasks" / f"{task_id}-write-marker.md").write_text(
+            f"---\nid: {task_id}\ntitle: Write marker {number}\ndepends_on: []\n---\n\n"
+            f"## Objective\n\nWrite the marker file.\n\n## Files to Modify\n\n- out/{task_id}.txt\n\n"
+            f"## Steps\n\n1. Write it.\n\n## Completion Criteria\n\n- `test -f out/{task_id}.txt` passes\n"
+        )
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", "initial"], check=True)

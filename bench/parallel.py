@@ -35,32 +35,6 @@ import benchlib
 TARGET_RATIO = 1.15
 
 
-def make_repo(root: Path, files: int, tasks: int) -> None:
-    root.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    for name, value in (("user.name", "bench"), ("user.email", "bench@example.invalid")):
-        subprocess.run(["git", "-C", str(root), "config", name, value], check=True)
-    for index in range(files):
-        directory = root / "src" / f"pkg{index % 20:02d}"
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / f"module_{index:05d}.py").write_text(f"VALUE_{index} = {index}\n")
-    (root / ".gitignore").write_text(".specloop/state/\n")
-    (root / ".specloop").mkdir()
-    (root / ".specloop" / "config.toml").write_text(
-        '[run]\nautonomy = "verified"\nmax_attempts = 1\nsandbox = "optional"\n'
-    )
-    (root / "tasks").mkdir()
-    for number in range(1, tasks + 1):
-        task_id = f"0x{number:02x}"
-        (root / "tasks" / f"{task_id}-marker.md").write_text(
-            f"---\nid: {task_id}\ntitle: Marker {number}\ndepends_on: []\n---\n\n"
-            f"## Objective\n\nWrite the marker.\n\n## Files to Modify\n\n- out/{task_id}.txt\n\n"
-            f"## Steps\n\n1. Write it.\n\n## Completion Criteria\n\n- `test -f out/{task_id}.txt` passes\n"
-        )
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", "initial"], check=True)
-
-
 def timed_run(specloop: str, repo: Path, args: list[str]) -> float:
     """Seconds of one `specloop run ...` in `repo`; BenchError unless every task merged."""
     os.sync()  # the copy's writes do not land in the timing
@@ -98,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ideals: list[float] = []
     try:
         template = parent / "template"
-        make_repo(template, args.files, args.tasks)
+        benchlib.make_marker_repo(template, args.files, args.tasks, packages=20)
         for run in range(args.runs):
             single = parent / f"single-{run}"
             shutil.copytree(template, single, symlinks=True)

@@ -41,32 +41,6 @@ import benchlib
 TARGET_RATIO = 1.5
 
 
-def make_repo(root: Path, files: int, tasks: int) -> None:
-    root.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    for name, value in (("user.name", "bench"), ("user.email", "bench@example.invalid")):
-        subprocess.run(["git", "-C", str(root), "config", name, value], check=True)
-    for index in range(files):
-        directory = root / "src" / f"pkg{index % 50:02d}"
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / f"module_{index:05d}.py").write_text(f"VALUE_{index} = {index}\n")
-    (root / ".gitignore").write_text(".specloop/state/\n")
-    (root / ".specloop").mkdir()
-    (root / ".specloop" / "config.toml").write_text(
-        '[run]\nautonomy = "verified"\nmax_attempts = 1\nsandbox = "optional"\n'
-    )
-    (root / "tasks").mkdir()
-    for number in range(1, tasks + 1):
-        task_id = f"0x{number:02x}"
-        (root / "tasks" / f"{task_id}-write-marker.md").write_text(
-            f"---\nid: {task_id}\ntitle: Write marker {number}\ndepends_on: []\n---\n\n"
-            f"## Objective\n\nWrite the marker file.\n\n## Files to Modify\n\n- out/{task_id}.txt\n\n"
-            f"## Steps\n\n1. Write it.\n\n## Completion Criteria\n\n- `test -f out/{task_id}.txt` passes\n"
-        )
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", "initial"], check=True)
-
-
 @dataclass(frozen=True)
 class Floor:
     """One git_floor.sh run: the one-time `worktree add` and each cycle, in ms."""
@@ -137,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     ours: list[float] = []
     try:
         template = parent / "template"
-        make_repo(template, args.files, args.tasks)
+        benchlib.make_marker_repo(template, args.files, args.tasks)
         for run in range(args.runs):
             reused.append(git_floor(args.files, args.tasks))
             if args.fresh_cycles > 0:

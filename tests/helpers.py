@@ -59,6 +59,13 @@ class Result:
     stderr: str
 
 
+def git(root: Path, *args: str) -> str:
+    """stdout of a git command in `root` (raises on failure)."""
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
 def run_specloop(
     *args: str, cwd: Path, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()
 ) -> Result:

@@ -7,14 +7,10 @@ server; only the worktree path was replaced by WORKTREE and long prompts were cu
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from helpers import Result, make_task, run_specloop
+from agents_support import AgentProject
+from helpers import git, make_task
 
 WORKTREE = "/work/project/.specloop/state/worktrees/0x01-1"
 #: A fake key: the scripted server accepts any, and its log redacts it anyway.
@@ -189,57 +185,9 @@ Only 3 reflections allowed, stopping.
 )
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
-@dataclass
-class AiderProject:
-    """A committed project (base branch main) whose executor model is the scripted server."""
-
-    root: Path
-
-    def run(self, path: str, **env: str) -> Result:
-        """`specloop run 0x01 --executor aider --autonomy verified` with this PATH."""
-        return run_specloop(
-            "run",
-            "0x01",
-            "--executor",
-            "aider",
-            "--autonomy",
-            "verified",
-            cwd=self.root,
-            env={"PATH": path, "OPENAI_API_KEY": KEY, **env},
-        )
-
-    def task(self) -> dict[str, Any]:
-        status = run_specloop("status", "--json", cwd=self.root)
-        tasks = {t["id"]: t for t in json.loads(status.stdout)["tasks"]}
-        task: dict[str, Any] = tasks["0x01"]
-        return task
-
-    def show(self, path: str, ref: str = "main") -> str:
-        return git(self.root, "show", f"{ref}:{path}")
-
-    def main_files(self) -> list[str]:
-        return sorted(git(self.root, "ls-tree", "-r", "--name-only", "main").split())
-
-    def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
-        """Rows from the project's ledger (read-only)."""
-        uri = f"file:{self.root / '.specloop' / 'state' / 'ledger.db'}?mode=ro"
-        with sqlite3.connect(uri, uri=True) as db:
-            return db.execute(sql, args).fetchall()
-
-    def agent_events(self, kind: str) -> list[dict[str, Any]]:
-        rows = self.query("SELECT data FROM events WHERE kind = ? ORDER BY id", kind)
-        return [json.loads(data) for (data,) in rows]
-
-
 def aider_project(
     base: Path, *, model: str = f"openai:{MODEL}", providers: str = "", extra_front: str = ""
-) -> AiderProject:
+) -> AgentProject:
     """A project with task 0x01 (hello() in src/app.py says "hello, world"), committed on main.
 
     ``providers`` is the config's [providers.*] text pointing the model at the server.
@@ -283,7 +231,7 @@ def aider_project(
         "-m",
         "initial",
     )
-    return AiderProject(root)
+    return AgentProject(root, "aider", KEY)
 
 
 def openai_provider(base_url: str) -> str:

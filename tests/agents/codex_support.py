@@ -6,14 +6,10 @@ the scripted model server; only the worktree path was replaced by WORKTREE.
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from helpers import Result, make_task, run_specloop
+from agents_support import AgentProject
+from helpers import git, make_task
 
 WORKTREE = "/work/project/.specloop/state/worktrees/0x01-1"
 #: A fake key: the scripted server accepts any, and the log redacts it anyway.
@@ -74,57 +70,9 @@ REFUSED_JSONL = """\
 """
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
-@dataclass
-class CodexProject:
-    """A committed project (base branch main) whose executor model is the scripted server."""
-
-    root: Path
-
-    def run(self, path: str, *, key: str = KEY) -> Result:
-        """`specloop run 0x01 --executor codex --autonomy verified` with this PATH."""
-        return run_specloop(
-            "run",
-            "0x01",
-            "--executor",
-            "codex",
-            "--autonomy",
-            "verified",
-            cwd=self.root,
-            env={"PATH": path, "OPENAI_API_KEY": key},
-        )
-
-    def task(self) -> dict[str, Any]:
-        status = run_specloop("status", "--json", cwd=self.root)
-        tasks = {t["id"]: t for t in json.loads(status.stdout)["tasks"]}
-        task: dict[str, Any] = tasks["0x01"]
-        return task
-
-    def show(self, path: str, ref: str = "main") -> str:
-        return git(self.root, "show", f"{ref}:{path}")
-
-    def main_files(self) -> list[str]:
-        return sorted(git(self.root, "ls-tree", "-r", "--name-only", "main").split())
-
-    def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
-        """Rows from the project's ledger (read-only)."""
-        uri = f"file:{self.root / '.specloop' / 'state' / 'ledger.db'}?mode=ro"
-        with sqlite3.connect(uri, uri=True) as db:
-            return db.execute(sql, args).fetchall()
-
-    def agent_events(self, kind: str) -> list[dict[str, Any]]:
-        rows = self.query("SELECT data FROM events WHERE kind = ? ORDER BY id", kind)
-        return [json.loads(data) for (data,) in rows]
-
-
 def codex_project(
     base: Path, base_url: str, *, sandbox: str = "required", extra_front: str = ""
-) -> CodexProject:
+) -> AgentProject:
     """A project with task 0x01 (change src/app.py, add src/new.py), committed on main."""
     root = base / "project"
     root.mkdir(parents=True)
@@ -159,4 +107,4 @@ def codex_project(
         path.write_text(text, encoding="utf-8")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")
-    return CodexProject(root)
+    return AgentProject(root, "codex", KEY)

@@ -226,6 +226,21 @@ def result(
     )
 
 
+def finish(
+    name: str,
+    ledger: Ledger | None,
+    request: ExecutionRequest,
+    done: ProcessResult,
+    trace: AgentTrace,
+    *,
+    model: ModelSpec,
+    prices: PriceTable,
+) -> ExecutionResult:
+    """`record` the trace, then the ExecutionResult (what every adapter ends with)."""
+    usage = record(ledger, request, trace, model=model, prices=prices, duration_ms=done.duration_ms)
+    return result(name, done, trace, usage, request)
+
+
 def price_table(config: Config) -> PriceTable:
     """The built-in prices with the config's [prices] overrides."""
     return PriceTable.default().with_overrides(config.prices)

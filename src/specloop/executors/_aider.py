@@ -27,8 +27,8 @@ from specloop.executors._agentcli import (
     AgentTrace,
     attempt_home,
     find_binary,
+    finish,
     price_table,
-    record,
     result,
     run_cli,
 )
@@ -123,15 +123,9 @@ class AiderExecutor:
         for name in files:
             if name not in before and name not in written:
                 _remove_if_empty(worktree / name)
-        usage = record(
-            self.ledger,
-            request,
-            trace,
-            model=self.model,
-            prices=self.prices,
-            duration_ms=done.duration_ms,
+        return finish(
+            self.name, self.ledger, request, done, trace, model=self.model, prices=self.prices
         )
-        return result(self.name, done, trace, usage, request)
 
 
 def aider_model(spec: ModelSpec) -> str:

@@ -20,9 +20,9 @@ from specloop.executors._agentcli import (
     AgentTrace,
     attempt_home,
     find_binary,
+    finish,
     json_lines,
     price_table,
-    record,
     result,
     run_cli,
 )
@@ -110,15 +110,9 @@ class ClaudeExecutor:
         if isinstance(done, str):
             return result(self.name, done, AgentTrace(), None, request)
         trace, denied = parse_stream(done.output, request.worktree)
-        usage = record(
-            self.ledger,
-            request,
-            trace,
-            model=self.model,
-            prices=self.prices,
-            duration_ms=done.duration_ms,
+        outcome = finish(
+            self.name, self.ledger, request, done, trace, model=self.model, prices=self.prices
         )
-        outcome = result(self.name, done, trace, usage, request)
         if denied:
             names = ", ".join(sorted(set(denied)))
             summary = f"{outcome.summary}; {len(denied)} tool call(s) denied permission: {names}"

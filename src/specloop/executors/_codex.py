@@ -22,9 +22,9 @@ from specloop.executors._agentcli import (
     AgentTrace,
     attempt_home,
     find_binary,
+    finish,
     json_lines,
     price_table,
-    record,
     result,
     run_cli,
 )
@@ -114,15 +114,9 @@ class CodexExecutor:
         trace, finished = parse_events(done.output, request.worktree.absolute())
         if done.ok and trace.error is None and not finished:
             trace.error = "codex exited without finishing its turn"
-        usage = record(
-            self.ledger,
-            request,
-            trace,
-            model=self.model,
-            prices=self.prices,
-            duration_ms=done.duration_ms,
+        return finish(
+            self.name, self.ledger, request, done, trace, model=self.model, prices=self.prices
         )
-        return result(self.name, done, trace, usage, request)
 
 
 def codex_command(
