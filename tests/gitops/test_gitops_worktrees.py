@@ -271,19 +271,25 @@ def test_remove_all_removes_every_slot(project: Repo) -> None:
 
 
 def test_slots_check_out_in_parallel(project: Repo) -> None:
+    """Slots created at the same moment: git writes a new worktree's admin files one by
+    one, and another `worktree add` or `switch -C` reading them half-written failed
+    ("failed to read .git/worktrees/slot-0/commondir") before the pool's admin lock."""
     base = resolve(project.root, "main")
     errors: list[BaseException] = []
+    slots = 6
+    start = threading.Barrier(slots)
 
     def work(slot: int) -> None:
         try:
             pool = _pool(project)  # one pool object per thread, as separate processes would
+            start.wait()
             for round_ in range(3):
                 path = pool.checkout(slot, f"attempt-{slot}-{round_}", base)
                 (path / f"file-{slot}.txt").write_text("x\n")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(slot,)) for slot in range(4)]
+    threads = [threading.Thread(target=work, args=(slot,)) for slot in range(slots)]
     for thread in threads:
         thread.start()
     for thread in threads:

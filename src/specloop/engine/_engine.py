@@ -368,13 +368,16 @@ class Engine:
         )
         failpoint("before-merge")
         try:
-            merged = merge_into(
-                self.project.root,
-                base_branch,
-                head,
-                f"specloop: merge {task.id} {task.title} (attempt {number})",
-                lock_path=state_dir(self.project) / "merge.lock",
-            )
+            # merge_into lists the worktrees (to find the base's checkout): not while a
+            # parallel attempt is adding one.
+            with self.pool().admin_lock():
+                merged = merge_into(
+                    self.project.root,
+                    base_branch,
+                    head,
+                    f"specloop: merge {task.id} {task.title} (attempt {number})",
+                    lock_path=state_dir(self.project) / "merge.lock",
+                )
         except GitError as exc:
             self.ledger.finish_attempt(attempt_id, outcome="merge-failed", head_sha=head)
             self.ledger.set_task_state(

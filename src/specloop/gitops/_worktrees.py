@@ -13,6 +13,7 @@ import shutil
 import stat
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,12 @@ class WorktreePool:
 
     A slot belongs to one caller between `checkout` and `release` (the engine hands
     slots out); each operation on a slot also holds `directory/slot-N.lock` so two
-    processes never reset or remove the same directory at once.
+    processes never reset or remove the same directory at once, and every operation
+    that adds, resets or removes a worktree holds `directory/pool.lock` (`admin_lock`):
+    git writes a new worktree's admin files one by one, and a command in another
+    worktree that lists worktrees meanwhile (`switch -C` checks where a branch is
+    checked out, `worktree add` too) fails on the half-written one ("failed to read
+    .git/worktrees/slot-0/commondir"), seen with two slots created at once.
     """
 
     def __init__(self, repo: Path, directory: Path) -> None:
@@ -168,7 +174,7 @@ class WorktreePool:
         check_branch_name(branch)
         sha = _full_sha(base_sha)
         path = self._slot_path(slot)
-        with exclusive(self._lock_path(slot)):
+        with self.admin_lock(), exclusive(self._lock_path(slot)):
             # A reset that git reports as done is trusted: `switch --force -C` leaves HEAD
             # on the branch at the SHA with the tracked files restored, and `clean`
             # exits non-zero when it cannot remove something (then the slot is remade).
@@ -186,7 +192,7 @@ class WorktreePool:
     def release(self, slot: int) -> None:
         """Detach the slot's HEAD (files untouched) so its branch can be deleted; keep the directory."""
         path = self._slot_path(slot)
-        with exclusive(self._lock_path(slot)):
+        with self.admin_lock(), exclusive(self._lock_path(slot)):
             if not path.exists():
                 git(["worktree", "prune"], self.repo)
                 return
@@ -216,7 +222,7 @@ class WorktreePool:
         check_branch_name(branch)
         sha = _full_sha(head)
         path = self._slot_path(slot)
-        with exclusive(self._lock_path(slot)):
+        with self.admin_lock(), exclusive(self._lock_path(slot)):
             try:
                 self._inspect(path)  # never move the HEAD of the user's checkout
                 env = worktree_env(path)
@@ -229,7 +235,8 @@ class WorktreePool:
             except GitError:
                 pass
         self.release(slot)
-        delete_branch(self.repo, branch)
+        with self.admin_lock():  # `branch -D` lists the worktrees
+            delete_branch(self.repo, branch)
 
     def slots(self) -> list[Path]:
         """The slot directories that exist now, by number."""
@@ -244,11 +251,19 @@ class WorktreePool:
 
     def remove_all(self) -> None:
         """Remove every slot (worktree and directory) and prune git's records of them."""
-        for path in self.slots():
-            number = int(path.name.removeprefix("slot-"))
-            with exclusive(self._lock_path(number)):
-                self._remove(path)
-        git(["worktree", "prune"], self.repo)
+        with self.admin_lock():
+            for path in self.slots():
+                number = int(path.name.removeprefix("slot-"))
+                with exclusive(self._lock_path(number)):
+                    self._remove(path)
+            git(["worktree", "prune"], self.repo)
+
+    def admin_lock(self) -> AbstractContextManager[None]:
+        """Held while worktrees are added, reset or removed; hold it to list them safely.
+
+        Always taken before a slot's own lock, never inside one, so the two never deadlock.
+        """
+        return exclusive(self.directory / "pool.lock")
 
     # -- internals ----------------------------------------------------------------
 
