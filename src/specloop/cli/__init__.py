@@ -7,7 +7,8 @@ imported inside the commands so that `specloop --help` stays fast.
 from specloop.cli import (
     _execution,  # registers run, resume, approve, reject, verify, clean
     _planning,  # registers spec, agents, tasks, demo, fake-model
+    _report,  # registers report
 )
 from specloop.cli._app import app, main
 
-__all__ = ["_execution", "_planning", "app", "main"]
+__all__ = ["_execution", "_planning", "_report", "app", "main"]

@@ -15,6 +15,7 @@ from specloop.ledger import _validate as v
 from specloop.ledger._db import connect_ro, connect_rw, translate_errors, utc_now
 from specloop.ledger._evidence import EvidenceMixin
 from specloop.ledger._migrations import migrate, require_current
+from specloop.ledger._reads import ReadsMixin
 from specloop.ledger._records import (
     AttemptRecord,
     EventRecord,
@@ -32,7 +33,7 @@ _ATTEMPT_COLUMNS = "id, run_id, task_id, number, executor, started_at, finished_
 _EVENT_COLUMNS = "id, at, kind, run_id, task_id, attempt_id, state, reason, data"
 
 
-class Ledger(EvidenceMixin):
+class Ledger(EvidenceMixin, ReadsMixin):
     """An open ledger database. Create one with ``Ledger.open`` or ``Ledger.open_existing``.
 
     Every write is its own short transaction, so several processes can share the file.
