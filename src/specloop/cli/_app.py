@@ -14,6 +14,7 @@ import typer
 
 from specloop import __version__
 from specloop.cli._guard import EXIT_BAD_INPUT, EXIT_FAILED, fail, guarded
+from specloop.cli._review import review_app
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(review_app, name="review")
 
 
 @dataclass(frozen=True)

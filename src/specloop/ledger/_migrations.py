@@ -263,3 +263,66 @@ def m001_initial_schema(conn: sqlite3.Connection) -> None:
         "CREATE INDEX decisions_task ON decisions(task_id)",
         *_append_only("decisions"),
     )
+
+
+@migration
+def m002_reviews(conn: sqlite3.Connection) -> None:
+    """Reviews of a range or an attempt, their findings, and people's votes on findings.
+
+    ``findings`` needs an attempt; a review of a range (``specloop review A..B``) has
+    none, so reviews keep their own findings. A finding's id is its public name
+    (``F12``). Each reviewer that raised a merged finding gets a row with its own
+    priority, so per-model precision can be computed. Feedback is append-only: a
+    person may change their mind, and the latest vote per finding counts.
+    """
+    _run(
+        conn,
+        """CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            task_id TEXT REFERENCES tasks(id),
+            attempt_id INTEGER REFERENCES attempts(id),  -- NULL for a range review
+            range TEXT NOT NULL,
+            security INTEGER NOT NULL CHECK (security IN (0, 1)),
+            reviewers TEXT NOT NULL,  -- JSON list of PROVIDER:MODEL
+            verdicts TEXT NOT NULL,  -- JSON object reviewer -> verdict
+            blocking INTEGER NOT NULL CHECK (blocking IN (0, 1)),
+            dropped_outside_diff INTEGER NOT NULL DEFAULT 0 CHECK (dropped_outside_diff >= 0),
+            failures TEXT NOT NULL DEFAULT '[]',  -- JSON list of messages
+            not_reviewed TEXT NOT NULL DEFAULT '[]'  -- JSON list of messages
+        )""",
+        "CREATE INDEX reviews_run ON reviews(run_id)",
+        "CREATE INDEX reviews_attempt ON reviews(attempt_id)",
+        """CREATE TABLE review_findings (
+            id INTEGER PRIMARY KEY,
+            review_id INTEGER NOT NULL REFERENCES reviews(id),
+            at TEXT NOT NULL,
+            priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            path TEXT,
+            line_start INTEGER,
+            line_end INTEGER,
+            category TEXT NOT NULL,
+            confidence REAL CHECK (confidence IS NULL OR confidence BETWEEN 0 AND 1),
+            blocking INTEGER NOT NULL CHECK (blocking IN (0, 1))
+        )""",
+        "CREATE INDEX review_findings_review ON review_findings(review_id)",
+        """CREATE TABLE review_finding_reviewers (
+            finding_id INTEGER NOT NULL REFERENCES review_findings(id),
+            reviewer TEXT NOT NULL,
+            priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+            PRIMARY KEY (finding_id, reviewer)
+        )""",
+        "CREATE INDEX review_finding_reviewers_reviewer ON review_finding_reviewers(reviewer)",
+        """CREATE TABLE finding_feedback (
+            id INTEGER PRIMARY KEY,
+            finding_id INTEGER NOT NULL REFERENCES review_findings(id),
+            vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
+            why TEXT,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX finding_feedback_finding ON finding_feedback(finding_id, id)",
+        *_append_only("finding_feedback"),
+    )

@@ -1,0 +1,307 @@
+"""`specloop review [REV-RANGE] [--security] [--json]`, `review feedback` and `review stats`.
+
+Exit codes: 0 nothing blocks; 1 a blocking finding or an unusable reviewer; 2 a bad
+range, finding id or vote; 3 no reviewer model (``roles.reviewers``) or its key.
+Everything heavy is imported inside the commands: `specloop status` must stay fast.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from specloop.cli._guard import EXIT_FAILED, fail, guarded
+
+if TYPE_CHECKING:
+    # typer ships its own copy of click; its Context is what a group's parse_args gets.
+    from typer._click.core import Context as ClickContext
+
+    from specloop.config import Config
+    from specloop.ledger import Ledger
+    from specloop.models import ModelClient
+
+# The hidden command a bare `specloop review [REV-RANGE]` runs.
+_REVIEW_RANGE = "range"
+_FINDING_ID = re.compile(r"^[Ff]?([1-9][0-9]*)$")
+
+
+class _ReviewGroup(TyperGroup):
+    """A group whose first argument may be a range instead of a subcommand name.
+
+    click parses a group's own arguments before the subcommand's name, so an optional
+    REV-RANGE on the group would swallow `feedback`; instead anything that is not a
+    subcommand (or --help) is handed to the hidden `range` command.
+    """
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = [_REVIEW_RANGE, *args]
+        return super().parse_args(ctx, args)
+
+
+review_app = typer.Typer(
+    cls=_ReviewGroup,
+    help=(
+        "Multi-model code and security review: `specloop review [REV-RANGE] [--security]"
+        " [--json]` (default: the current run's merged tasks). Exit 1 when a finding"
+        " blocks or a reviewer's output is unusable."
+    ),
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+@review_app.command(_REVIEW_RANGE, hidden=True)
+def review_range(
+    ctx: typer.Context,
+    rev_range: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="REV-RANGE", help="A..B or A...B (default: the run's base..base branch)."
+        ),
+    ] = None,
+    security: Annotated[
+        bool, typer.Option("--security", help="Attack vectors and mitigations vs the threat model.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Review a range of commits with every reviewer model; exit 1 when something blocks."""
+
+    def work() -> None:
+        import os
+
+        from specloop.cli._app import _print_json, _project
+        from specloop.ledger import LEDGER_RELPATH, Ledger
+        from specloop.review import review_change
+
+        project = _project(ctx)
+        env = dict(os.environ)
+        _check_reviewers(project.config, env)  # exit 3 before anything else
+        ledger_path = project.root / LEDGER_RELPATH
+        if rev_range is None and not ledger_path.exists():
+            fail("no run recorded yet, so there is no default range: give one, e.g. main..HEAD")
+        with Ledger.open(ledger_path) as ledger:
+            base, head, shown, run_id = _resolve_range(project.root, rev_range, ledger)
+            clients = _clients(project.config, env, ledger, run_id)
+            if not json_output:
+                names = ", ".join(c.label for c in clients)
+                print(f"reviewing {shown} with {names}", file=sys.stderr)
+            result = review_change(
+                repo=project.root,
+                base=base,
+                head=head,
+                reviewers=clients,
+                task_text=None,
+                agents_text=_agents_text(project.root, base, head),
+                spec_text=_threat_model(project.root, project.config) if security else None,
+                security=security,
+                run_id=run_id,
+            )
+            result.diff_range = shown
+            review_id, ids = None, None
+            if not result.nothing_to_review:
+                review_id, ids = ledger.record_review(
+                    diff_range=shown,
+                    security=security,
+                    reviewers=list(result.verdicts) or [c.label for c in clients],
+                    verdicts=result.verdicts,
+                    blocking=result.blocking,
+                    findings=result.findings,
+                    run_id=run_id,
+                    dropped_outside_diff=result.dropped_outside_diff,
+                    failures=result.failures,
+                    not_reviewed=result.not_reviewed,
+                )
+        if json_output:
+            _print_json({"review_id": review_id, **result.as_json(ids)})
+        else:
+            sys.stdout.write(result.report(ids))
+        if result.blocking:
+            raise typer.Exit(EXIT_FAILED)
+
+    guarded(work)
+
+
+@review_app.command("feedback")
+def feedback(
+    ctx: typer.Context,
+    finding: Annotated[str, typer.Argument(metavar="FINDING", help="A finding id, e.g. F12.")],
+    vote: Annotated[
+        str, typer.Argument(metavar="up|down", help="up: a real problem; down: a false positive.")
+    ],
+    why: Annotated[str | None, typer.Option("--why", help="Why, in a sentence.")] = None,
+) -> None:
+    """Say whether a review finding was right; `specloop review stats` sums the votes."""
+
+    def work() -> None:
+        from specloop.cli._app import _project
+        from specloop.ledger import LEDGER_RELPATH, Ledger
+
+        match = _FINDING_ID.match(finding.strip())
+        if match is None:
+            fail(f"bad finding id {finding!r}: use the F-number specloop review printed, e.g. F12")
+        if vote not in ("up", "down"):
+            fail(
+                f"bad vote {vote!r} for {finding}: use up (a real problem) or down (false positive)"
+            )
+        finding_id = int(match.group(1))
+        ledger_path = _project(ctx).root / LEDGER_RELPATH
+        if not ledger_path.exists():
+            fail(f"unknown finding F{finding_id}: no review has been recorded yet")
+        with Ledger.open(ledger_path) as ledger:
+            record = ledger.review_finding(finding_id)
+            if record is None:
+                fail(f"unknown finding F{finding_id}: `specloop review` prints the ids it records")
+            ledger.record_finding_feedback(finding_id, vote=vote, why=why)
+        print(f"F{finding_id}: {vote} recorded ({record.title})")
+
+    guarded(work)
+
+
+@review_app.command("stats")
+def stats(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """Per reviewer model: findings, confirmed (up), rejected (down), precision."""
+
+    def work() -> None:
+        from specloop.cli._app import _print_json, _project
+        from specloop.ledger import LEDGER_RELPATH, Ledger
+
+        ledger_path = _project(ctx).root / LEDGER_RELPATH
+        rows: list[dict[str, Any]] = []
+        if ledger_path.exists():
+            # Open for writing: a ledger from before reviews existed gets its migration.
+            with Ledger.open(ledger_path) as ledger:
+                rows = [
+                    {
+                        "reviewer": s.reviewer,
+                        "findings": s.findings,
+                        "confirmed": s.confirmed,
+                        "rejected": s.rejected,
+                        "precision": s.precision,
+                    }
+                    for s in ledger.reviewer_stats()
+                ]
+        if json_output:
+            _print_json({"reviewers": rows})
+            return
+        if not rows:
+            print("no review findings recorded yet")
+            return
+        width = max(len("reviewer"), *(len(r["reviewer"]) for r in rows))
+        print(f"{'reviewer':<{width}}  findings  confirmed  rejected  precision")
+        for r in rows:
+            shown = "-" if r["precision"] is None else f"{r['precision']:.2f}"
+            print(
+                f"{r['reviewer']:<{width}}  {r['findings']:>8}  {r['confirmed']:>9}"
+                f"  {r['rejected']:>8}  {shown:>9}"
+            )
+
+    guarded(work)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _check_reviewers(config: Config, env: Mapping[str, str]) -> None:
+    """Raise NoModelConfigured (exit 3) naming roles.reviewers when a reviewer is unusable."""
+    from specloop.models import resolve_model, resolve_role
+
+    resolve_role(config, "reviewer", env)  # none configured: names SPECLOOP_ROLES_REVIEWERS
+    for text in config.reviewers:
+        resolve_model(config, text, role="reviewer", env=env)
+
+
+def _clients(
+    config: Config, env: Mapping[str, str], ledger: Ledger, run_id: int | None
+) -> list[ModelClient]:
+    from specloop.models import ModelClient, PriceTable, resolve_model
+
+    prices = PriceTable.default().with_overrides(config.prices)
+    return [
+        ModelClient(
+            resolve_model(config, text, role="reviewer", env=env),
+            role="reviewer",
+            env=env,
+            ledger=ledger,
+            run_id=run_id,
+            prices=prices,
+            timeout=float(config.model_timeout),
+            max_retries=config.model_max_retries,
+        )
+        for text in config.reviewers
+    ]
+
+
+def _resolve_range(
+    root: Path, rev_range: str | None, ledger: Ledger
+) -> tuple[str, str, str, int | None]:
+    """(base SHA, head SHA, the range as shown, the run's id for the default range)."""
+    from specloop.gitops import GitError, resolve, run_git
+
+    if rev_range is None:
+        run = ledger.latest_run()
+        if run is None or run.base_sha is None or run.base_ref is None:
+            fail(
+                "no run with a base recorded, so there is no default range: give one, e.g. main..HEAD"
+            )
+        try:
+            head = resolve(root, run.base_ref)
+        except GitError:
+            fail(f"the run's base branch {run.base_ref!r} no longer exists: give a range A..B")
+        return run.base_sha, head, f"{run.base_sha[:12]}..{run.base_ref}", run.id
+    symmetric = "..." in rev_range
+    left, sep, right = rev_range.partition("..." if symmetric else "..")
+    if not sep or rev_range.count("..") > 1:
+        fail(f"bad range {rev_range!r}: give A..B (e.g. main..HEAD) or A...B")
+    try:
+        base = resolve(root, left or "HEAD")
+        head = resolve(root, right or "HEAD")
+        if symmetric:  # like `git diff A...B`: the change B made since it left A
+            base = run_git(["merge-base", base, head], root).strip()
+    except GitError as exc:
+        fail(f"bad range {rev_range!r}: {exc}")
+    return base, head, rev_range, None
+
+
+def _agents_text(root: Path, base: str, head: str) -> str:
+    """The AGENTS.md files that apply to the changed paths, root first, each once.
+
+    Read from the working tree: the rules in force now are the ones to review against.
+    """
+    from specloop.artifacts import resolve_agents_chain
+    from specloop.gitops import changed_files
+
+    directories = {root.resolve()}
+    for change in changed_files(root, base, head):
+        directory = (root / change.path).parent.resolve()
+        while not directory.is_dir() and directory != root.resolve():
+            directory = directory.parent  # a deleted directory: its nearest existing parent
+        directories.add(directory)
+    seen: dict[Path, str] = {}
+    for directory in sorted(directories, key=lambda d: (len(d.parts), str(d))):
+        if not directory.is_relative_to(root.resolve()):
+            continue
+        for file in resolve_agents_chain(root, directory).files:
+            if file.path not in seen:
+                where = file.directory.relative_to(root.resolve()).as_posix()
+                seen[file.path] = f"# AGENTS.md instructions for {where}\n\n{file.text.strip()}"
+    return "\n\n".join(seen.values())
+
+
+def _threat_model(root: Path, config: Config) -> str | None:
+    """The Threat model section of SPEC.md, or None when there is none."""
+    from specloop.artifacts import parse_spec
+
+    path = root / config.spec_path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    section = parse_spec(text, source=config.spec_path).section("Threat model")
+    return section.text if section is not None and section.text.strip() else None
