@@ -86,6 +86,14 @@ def run(
             " (default: front matter best_of, else 1).",
         ),
     ] = None,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Review every attempt that passed its checks with the roles.reviewers"
+            " models before its gate; blocking findings stop the merge.",
+        ),
+    ] = False,
     json_events: JsonEvents = False,
 ) -> None:
     """Execute ready tasks: fresh agent session, verification by specloop, gate, merge."""
@@ -101,7 +109,7 @@ def run(
                 fail(f"{raw!r} is not a task id (like 0x03)")
             ids.append(canonical)
         with _engine(ctx, json_events) as engine:
-            summary = engine.run(RunOptions(ids, executor, autonomy, parallel, best_of))
+            summary = engine.run(RunOptions(ids, executor, autonomy, parallel, best_of, review))
         raise typer.Exit(summary.exit_code)
 
     guarded(work)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,9 +21,7 @@ if TYPE_CHECKING:
     # typer ships its own copy of click; its Context is what a group's parse_args gets.
     from typer._click.core import Context as ClickContext
 
-    from specloop.config import Config
     from specloop.ledger import Ledger
-    from specloop.models import ModelClient
 
 # The hidden command a bare `specloop review [REV-RANGE]` runs.
 _REVIEW_RANGE = "range"
@@ -77,47 +74,32 @@ def review_range(
         import os
 
         from specloop.cli._app import _print_json, _project
+        from specloop.engine._reviewing import check_reviewers, review_and_record, reviewer_clients
         from specloop.ledger import LEDGER_RELPATH, Ledger
-        from specloop.review import review_change
 
         project = _project(ctx)
         env = dict(os.environ)
-        _check_reviewers(project.config, env)  # exit 3 before anything else
+        check_reviewers(project.config, env)  # exit 3 before anything else
         ledger_path = project.root / LEDGER_RELPATH
         if rev_range is None and not ledger_path.exists():
             fail("no run recorded yet, so there is no default range: give one, e.g. main..HEAD")
         with Ledger.open(ledger_path) as ledger:
             base, head, shown, run_id = _resolve_range(project.root, rev_range, ledger)
-            clients = _clients(project.config, env, ledger, run_id)
+            clients = reviewer_clients(project.config, env, ledger, run_id)
             if not json_output:
                 names = ", ".join(c.label for c in clients)
                 print(f"reviewing {shown} with {names}", file=sys.stderr)
-            result = review_change(
-                repo=project.root,
+            result, recorded = review_and_record(
+                project,
+                ledger,
+                clients,
                 base=base,
                 head=head,
-                reviewers=clients,
-                task_text=None,
-                agents_text=_agents_text(project.root, base, head),
-                spec_text=_threat_model(project.root, project.config) if security else None,
+                shown=shown,
                 security=security,
                 run_id=run_id,
             )
-            result.diff_range = shown
-            review_id, ids = None, None
-            if not result.nothing_to_review:
-                review_id, ids = ledger.record_review(
-                    diff_range=shown,
-                    security=security,
-                    reviewers=list(result.verdicts) or [c.label for c in clients],
-                    verdicts=result.verdicts,
-                    blocking=result.blocking,
-                    findings=result.findings,
-                    run_id=run_id,
-                    dropped_outside_diff=result.dropped_outside_diff,
-                    failures=result.failures,
-                    not_reviewed=result.not_reviewed,
-                )
+        review_id, ids = recorded if recorded is not None else (None, None)
         if json_output:
             _print_json({"review_id": review_id, **result.as_json(ids)})
         else:
@@ -208,36 +190,6 @@ def stats(ctx: typer.Context, json_output: JsonOption = False) -> None:
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _check_reviewers(config: Config, env: Mapping[str, str]) -> None:
-    """Raise NoModelConfigured (exit 3) naming roles.reviewers when a reviewer is unusable."""
-    from specloop.models import resolve_model, resolve_role
-
-    resolve_role(config, "reviewer", env)  # none configured: names SPECLOOP_ROLES_REVIEWERS
-    for text in config.reviewers:
-        resolve_model(config, text, role="reviewer", env=env)
-
-
-def _clients(
-    config: Config, env: Mapping[str, str], ledger: Ledger, run_id: int | None
-) -> list[ModelClient]:
-    from specloop.models import ModelClient, PriceTable, resolve_model
-
-    prices = PriceTable.default().with_overrides(config.prices)
-    return [
-        ModelClient(
-            resolve_model(config, text, role="reviewer", env=env),
-            role="reviewer",
-            env=env,
-            ledger=ledger,
-            run_id=run_id,
-            prices=prices,
-            timeout=float(config.model_timeout),
-            max_retries=config.model_max_retries,
-        )
-        for text in config.reviewers
-    ]
-
-
 def _resolve_range(
     root: Path, rev_range: str | None, ledger: Ledger
 ) -> tuple[str, str, str, int | None]:
@@ -267,41 +219,3 @@ def _resolve_range(
     except GitError as exc:
         fail(f"bad range {rev_range!r}: {exc}")
     return base, head, rev_range, None
-
-
-def _agents_text(root: Path, base: str, head: str) -> str:
-    """The AGENTS.md files that apply to the changed paths, root first, each once.
-
-    Read from the working tree: the rules in force now are the ones to review against.
-    """
-    from specloop.artifacts import resolve_agents_chain
-    from specloop.gitops import changed_files
-
-    directories = {root.resolve()}
-    for change in changed_files(root, base, head):
-        directory = (root / change.path).parent.resolve()
-        while not directory.is_dir() and directory != root.resolve():
-            directory = directory.parent  # a deleted directory: its nearest existing parent
-        directories.add(directory)
-    seen: dict[Path, str] = {}
-    for directory in sorted(directories, key=lambda d: (len(d.parts), str(d))):
-        if not directory.is_relative_to(root.resolve()):
-            continue
-        for file in resolve_agents_chain(root, directory).files:
-            if file.path not in seen:
-                where = file.directory.relative_to(root.resolve()).as_posix()
-                seen[file.path] = f"# AGENTS.md instructions for {where}\n\n{file.text.strip()}"
-    return "\n\n".join(seen.values())
-
-
-def _threat_model(root: Path, config: Config) -> str | None:
-    """The Threat model section of SPEC.md, or None when there is none."""
-    from specloop.artifacts import parse_spec
-
-    path = root / config.spec_path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    section = parse_spec(text, source=config.spec_path).section("Threat model")
-    return section.text if section is not None and section.text.strip() else None

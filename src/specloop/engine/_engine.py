@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specloop.artifacts import Task, TaskGraph, load_tasks
 from specloop.engine._failpoints import failpoint
@@ -36,6 +36,9 @@ from specloop.gitops import (
 from specloop.ledger import Ledger, TaskState
 from specloop.sandbox import Sandbox
 
+if TYPE_CHECKING:  # the review package loads pydantic: only when a run reviews
+    from specloop.review import ReviewResult
+
 ExecutorFactory = Callable[..., Executor]
 AUTONOMY = ("gated", "verified", "full")
 
@@ -49,6 +52,7 @@ class RunOptions:
     autonomy: str | None = None
     parallel: int | None = None
     best_of: int | None = None
+    review: bool = False  # every attempt that passed its checks is reviewed before its gate
 
 
 def executor_names(text: str) -> list[str]:
@@ -96,6 +100,9 @@ class Engine:
     executor_factory: ExecutorFactory = make_executor
     _pool: WorktreePool | None = field(default=None, init=False, repr=False)
     _base: str | None = field(default=None, init=False, repr=False)
+    _run_id: int | None = field(default=None, init=False, repr=False)
+    _review: bool = field(default=False, init=False, repr=False)
+    _reviews: dict[int, ReviewResult] = field(default_factory=dict, init=False, repr=False)
 
     # -- public ---------------------------------------------------------------------
 
@@ -123,12 +130,17 @@ class Engine:
             self.executor_factory(name, config=config, env=self.env, ledger=self.ledger)
             for name in names
         ]
+        if options.review:
+            from specloop.engine._reviewing import check_reviewers
+
+            check_reviewers(config, self.env)  # no reviewer: exit 3 before anything runs
         choices = {
             "tasks": list(options.task_ids),
             "executor": executor_name,
             "autonomy": autonomy,
             "parallel": parallel,
             "best_of": options.best_of,
+            "review": options.review,
         }
         run = self.ledger.start_run(
             base_ref=base_branch,
@@ -156,6 +168,7 @@ class Engine:
             executor_names=names,
             parallel=parallel,
             best_of=options.best_of,
+            review=options.review,
         )
 
     def continue_run(
@@ -170,6 +183,7 @@ class Engine:
         executor_names: Sequence[str] = (),
         parallel: int = 1,
         best_of: int | None = None,
+        review: bool = False,
     ) -> RunSummary:
         """The loop proper (also used by resume).
 
@@ -177,6 +191,7 @@ class Engine:
         best-of-N: then `ParallelLoop` runs attempts side by side.
         """
         self._base = base_branch  # every merge of this run goes into the run's base
+        self._run_id, self._review = run_id, review
         summary = RunSummary(run_id)
         wide = best_of not in (None, 1) or any(
             task.options.get("best_of", 1) != 1 for task in tasks.values()
@@ -274,6 +289,9 @@ class Engine:
     ) -> tuple[TaskState | None, str]:
         """After one attempt: the task's final state, or None and the next attempt's feedback."""
         failed = self._failure(result)
+        review = self.review_attempt(task, result) if failed is None else None
+        if review is not None and review.blocking:
+            failed = f"the review blocks it: {review.summary()}"
         if failed is None:
             outcome = self._gate_passed(task, result, autonomy)
             if outcome is None:
@@ -283,10 +301,52 @@ class Engine:
         if repeat is not None:
             self._finish(task, result, "blocked", TaskState.BLOCKED, repeat)
             return TaskState.BLOCKED, ""
-        retry = self._gate_failed(task, result, autonomy, failed)
+        retry = self._gate_failed(
+            task, result, autonomy, failed, review=review.report() if review else ""
+        )
         if retry is None:
             return TaskState.FAILED, ""
         return None, retry
+
+    def review_attempt(self, task: Task, result: AttemptResult) -> ReviewResult | None:
+        """With `run --review`: every reviewer on the attempt's diff, recorded; else None.
+
+        Each attempt is reviewed once (best-of ranks by the findings, then the gate
+        reads the same review).
+        """
+        if not self._review or result.head_sha is None:
+            return None
+        cached = self._reviews.get(result.attempt_id)
+        if cached is not None:
+            return cached
+        from specloop.engine._reviewing import review_and_record, reviewer_clients
+
+        config = self.project.config
+        clients = reviewer_clients(config, self.env, self.ledger, self._run_id)
+        task_text = task.path.read_text(encoding="utf-8") if task.path else None
+        review, _ = review_and_record(
+            self.project,
+            self.ledger,
+            clients,
+            base=result.base_sha,
+            head=result.head_sha,
+            shown=f"{task.id} attempt {result.number}",
+            security=False,
+            run_id=self._run_id,
+            task_id=task.id,
+            task_text=task_text,
+            attempt_id=result.attempt_id,
+        )
+        blocking = [f"{f.title} at {f.location}" for f in review.findings if f.blocking]
+        self.progress.emit(
+            "attempt.reviewed",
+            task.id,
+            f"attempt {result.number}: {review.summary()}"
+            + "".join(f"\n  blocking: {line}" for line in blocking),
+            blocking=review.blocking,
+        )
+        self._reviews[result.attempt_id] = review
+        return review
 
     def _failure(self, result: AttemptResult) -> str | None:
         """Why the attempt cannot be merged, or None when everything passed."""
@@ -432,10 +492,12 @@ class Engine:
         )
 
     def _gate_failed(
-        self, task: Task, result: AttemptResult, autonomy: str, why: str
+        self, task: Task, result: AttemptResult, autonomy: str, why: str, *, review: str = ""
     ) -> str | None:
         """Decide on a failed attempt; feedback for a retry, or None when the task stops."""
         report = result.verification.report()
+        if review:
+            report = f"{report}\n\nThe review of this attempt:\n{review}"
         if not result.execution.ok:
             report = f"The executor did not finish cleanly: {result.execution.summary}\n{result.execution.output[-4000:]}\n\n{report}"
         if autonomy == "full":

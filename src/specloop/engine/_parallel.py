@@ -42,16 +42,21 @@ class _Group:
 
 
 def rank(
-    results: Sequence[AttemptResult], diff_lines: Mapping[int, int]
+    results: Sequence[AttemptResult],
+    diff_lines: Mapping[int, int],
+    blocking_findings: Mapping[int, int] | None = None,
 ) -> tuple[AttemptResult, str]:
-    """The best attempt and why: all checks passed, then fewer failed checks, then the
-    smaller diff (`diff_lines` by attempt id), then the shorter run."""
+    """The best attempt and why: all checks passed, then fewer failed checks, then fewer
+    blocking review findings (with `run --review`), then the smaller diff (`diff_lines`
+    by attempt id), then the shorter run."""
+    findings = blocking_findings or {}
 
-    def key(result: AttemptResult) -> tuple[int, int, int, int]:
+    def key(result: AttemptResult) -> tuple[int, int, int, int, int]:
         passed = result.execution.ok and result.verification.passed
         return (
             0 if passed else 1,
             len(result.verification.failures),
+            findings.get(result.attempt_id, 0),
             diff_lines.get(result.attempt_id, 0),
             result.execution.duration_ms,
         )
@@ -66,9 +71,11 @@ def rank(
         elif mine[1] != theirs[1]:
             why = f"{mine[1]} failed checks against {theirs[1]}"
         elif mine[2] != theirs[2]:
-            why = f"a smaller diff ({mine[2]} against {theirs[2]} changed lines)"
+            why = f"fewer blocking review findings ({mine[2]} against {theirs[2]})"
+        elif mine[3] != theirs[3]:
+            why = f"a smaller diff ({mine[3]} against {theirs[3]} changed lines)"
         else:
-            why = f"faster ({mine[3]} ms against {theirs[3]} ms)"
+            why = f"faster ({mine[4]} ms against {theirs[4]} ms)"
         parts.append(f"over attempt {other.number}: {why}")
     return best, f"attempt {best.number} ({checks_summary(best.verification)}) won " + "; ".join(
         parts
@@ -240,7 +247,7 @@ class ParallelLoop:
         best = results[0]
         if len(results) > 1:
             sizes = {r.attempt_id: changed_lines(engine.project.root, r) for r in results}
-            best, reason = rank(results, sizes)
+            best, reason = rank(results, sizes, self._review_counts(task, results))
             engine.ledger.record_decision(
                 task.id,
                 decision="best-of",
@@ -273,6 +280,18 @@ class ParallelLoop:
             return TaskState.FAILED
         self.feedback[task.id] = feedback
         return None
+
+    def _review_counts(self, task: Task, results: Sequence[AttemptResult]) -> dict[int, int]:
+        """Blocking findings per passing attempt when the run reviews (a failed review
+        counts as one): the best-of order after the checks."""
+        counts: dict[int, int] = {}
+        for result in results:
+            if result.execution.ok and result.verification.passed:
+                review = self.engine.review_attempt(task, result)
+                if review is not None:
+                    blocking = sum(1 for f in review.findings if f.blocking)
+                    counts[result.attempt_id] = blocking + len(review.failures)
+        return counts
 
     def _stop(self, running: dict[str, _Group]) -> None:
         """Ctrl-C: stop every attempt now; the run stays resumable (its intents are logged)."""

@@ -137,5 +137,6 @@ def resume(engine: Engine) -> tuple[list[Repair], RunSummary | None]:
         executor_names=names,
         parallel=parallel if isinstance(parallel, int) else 1,
         best_of=best_of if isinstance(best_of, int) else None,
+        review=bool(config.get("review", False)),
     )
     return repairs, summary
