@@ -1,7 +1,9 @@
-"""`specloop review [REV-RANGE] [--security] [--json]`, `review feedback` and `review stats`.
+"""`specloop review [REV-RANGE] [--security [--prove]] [--json]`, `review feedback`, `review stats`.
 
 Exit codes: 0 nothing blocks; 1 a blocking finding or an unusable reviewer; 2 a bad
-range, finding id or vote; 3 no reviewer model (``roles.reviewers``) or its key.
+range, finding id or vote, or --prove without --security; 3 no reviewer model
+(``roles.reviewers``) or its key. A proof never changes the exit code: a finding
+blocks whether or not its test reproduced it.
 Everything heavy is imported inside the commands: `specloop status` must stay fast.
 """
 
@@ -21,7 +23,11 @@ if TYPE_CHECKING:
     # typer ships its own copy of click; its Context is what a group's parse_args gets.
     from typer._click.core import Context as ClickContext
 
+    from specloop.engine._project import Project
+    from specloop.engine._proving import Proof
     from specloop.ledger import Ledger
+    from specloop.models import ModelClient
+    from specloop.review import ReviewResult
 
 # The hidden command a bare `specloop review [REV-RANGE]` runs.
 _REVIEW_RANGE = "range"
@@ -45,9 +51,9 @@ class _ReviewGroup(TyperGroup):
 review_app = typer.Typer(
     cls=_ReviewGroup,
     help=(
-        "Multi-model code and security review: `specloop review [REV-RANGE] [--security]"
-        " [--json]` (default: the current run's merged tasks). Exit 1 when a finding"
-        " blocks or a reviewer's output is unusable."
+        "Multi-model code and security review: `specloop review [REV-RANGE] [--security"
+        " [--prove]] [--json]` (default: the current run's merged tasks). Exit 1 when a"
+        " finding blocks or a reviewer's output is unusable."
     ),
 )
 
@@ -66,6 +72,16 @@ def review_range(
     security: Annotated[
         bool, typer.Option("--security", help="Attack vectors and mitigations vs the threat model.")
     ] = False,
+    prove: Annotated[
+        bool,
+        typer.Option(
+            "--prove",
+            help=(
+                "With --security: for each blocking security finding, run the failing test"
+                " its reviewer proposes in the sandbox; a test that fails marks it reproduced."
+            ),
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Review a range of commits with every reviewer model; exit 1 when something blocks."""
@@ -77,6 +93,11 @@ def review_range(
         from specloop.engine._reviewing import check_reviewers, review_and_record, reviewer_clients
         from specloop.ledger import LEDGER_RELPATH, Ledger
 
+        if prove and not security:
+            fail(
+                "--prove needs --security: it proves blocking security findings with a test"
+                " (run `specloop review RANGE --security --prove`)"
+            )
         project = _project(ctx)
         env = dict(os.environ)
         check_reviewers(project.config, env)  # exit 3 before anything else
@@ -99,11 +120,20 @@ def review_range(
                 security=security,
                 run_id=run_id,
             )
+            proofs: list[Proof] = []
+            if prove and recorded is not None:
+                proofs = _prove(
+                    project, ledger, clients, result, recorded[1], head, env, json_output
+                )
         review_id, ids = recorded if recorded is not None else (None, None)
         if json_output:
-            _print_json({"review_id": review_id, **result.as_json(ids)})
+            data = result.as_json(ids)
+            _add_proofs(data, proofs)
+            _print_json({"review_id": review_id, **data})
         else:
             sys.stdout.write(result.report(ids))
+            if prove:
+                sys.stdout.write(_proofs_report(result, proofs, ids))
         if result.blocking:
             raise typer.Exit(EXIT_FAILED)
 
@@ -188,6 +218,76 @@ def stats(ctx: typer.Context, json_output: JsonOption = False) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _prove(
+    project: Project,
+    ledger: Ledger,
+    clients: list[ModelClient],
+    result: ReviewResult,
+    ids: list[int],
+    head: str,
+    env: dict[str, str],
+    quiet: bool,
+) -> list[Proof]:
+    """Prove the blocking security findings (see specloop.engine._proving)."""
+    from specloop.engine._proving import proof_sandbox, prove_findings
+    from specloop.engine._reviewing import threat_model
+    from specloop.review import is_provable
+
+    wanted = sum(is_provable(f) for f in result.findings)
+    if wanted == 0:
+        return []
+    box = proof_sandbox(project.config)
+    if not quiet:
+        if box.warning is not None:
+            print(f"specloop: warning: {box.warning}", file=sys.stderr)
+        noun = "finding" if wanted == 1 else "findings"
+        print(f"proving {wanted} blocking security {noun} with a test", file=sys.stderr)
+    return prove_findings(
+        project,
+        ledger,
+        clients,
+        result,
+        ids,
+        head=head,
+        spec_text=threat_model(project.root, project.config),
+        sandbox=box,
+        env=env,
+    )
+
+
+def _add_proofs(data: dict[str, Any], proofs: list[Proof]) -> None:
+    """Give every finding in `review --json` its `reproduced` flag and `proof` (null if none)."""
+    for finding in data["findings"]:
+        finding["reproduced"] = None
+        finding["proof"] = None
+    for proof in proofs:
+        finding = data["findings"][proof.index]
+        finding["reproduced"] = proof.reproduced
+        finding["proof"] = proof.as_json()
+
+
+def _proofs_report(result: ReviewResult, proofs: list[Proof], ids: list[int] | None) -> str:
+    """The proofs section of the text report: one entry per proven finding."""
+    if not proofs:
+        if not result.findings:
+            return ""
+        return "Proofs: no blocking security finding to prove.\n"
+    lines = ["Proofs (a finding blocks whatever its proof says):"]
+    for proof in proofs:
+        index = proof.index
+        name = (
+            f"F{ids[index]}"
+            if ids is not None and index < len(ids)
+            else result.findings[index].title
+        )
+        lines.append(f"- {name} {proof.outcome.upper()}: {proof.reason}")
+        if proof.test_path is not None:
+            lines.append(f"    test {proof.test_path} by {proof.reviewer}, run as: {proof.command}")
+        tail = proof.output.strip().splitlines()[-8:]
+        lines.extend(f"    | {line}" for line in tail)
+    return "\n".join(lines) + "\n"
 
 
 def _resolve_range(

@@ -279,6 +279,62 @@ class EvidenceMixin(LedgerBase):
             )
         return self._new_id(cur)
 
+    # -- proofs of findings (migration 3): `specloop review --security --prove`
+
+    def record_finding_proof(
+        self,
+        finding_id: int,
+        *,
+        reviewer: str,
+        outcome: str,
+        test_path: str | None = None,
+        command: str | None = None,
+        exit_code: int | None = None,
+        reason: str = "",
+        output: str = "",
+        duration_ms: int | None = None,
+    ) -> int:
+        """Record one attempt to prove finding ``F{finding_id}`` with a failing test.
+
+        ``outcome`` is ``reproduced`` (the test failed as predicted), ``not reproduced``
+        (it passed) or ``error`` (no usable test, or it could not run to an answer).
+        ``output`` is stored as given: the caller bounds it.
+        """
+        row = (
+            v.text("reviewer", reviewer),
+            v.optional_text("test_path", test_path),
+            v.optional_text("command", command),
+            v.optional_int("exit_code", exit_code),
+            v.one_of("outcome", outcome, PROOF_OUTCOMES),
+            v.optional_text("reason", reason) or "",
+            v.optional_text("output", output) or "",
+            v.optional_count("duration_ms", duration_ms),
+        )
+        with self._writing() as conn:
+            if (
+                conn.execute("SELECT 1 FROM review_findings WHERE id = ?", (finding_id,)).fetchone()
+                is None
+            ):
+                raise ValueError(f"unknown finding F{finding_id} in ledger {self.path}")
+            cur = conn.execute(
+                "INSERT INTO finding_proofs (finding_id, at, reviewer, test_path, command,"
+                " exit_code, outcome, reason, output, duration_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (finding_id, utc_now(), *row),
+            )
+        return self._new_id(cur)
+
+    def finding_proofs(self, finding_id: int) -> list[FindingProofRecord]:
+        """Every proof recorded for finding ``F{finding_id}``, oldest first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT id, finding_id, at, reviewer, test_path, command, exit_code, outcome,"
+                " reason, output, duration_ms FROM finding_proofs WHERE finding_id = ?"
+                " ORDER BY id",
+                (finding_id,),
+            ).fetchall()
+        return [FindingProofRecord(*row) for row in rows]
+
     def reviewer_stats(self) -> list[ReviewerStats]:
         """Per reviewer model: its findings, and how many people confirmed or rejected."""
         with self._reading() as conn:
@@ -300,6 +356,7 @@ class EvidenceMixin(LedgerBase):
 # -- the records of reviews
 
 VOTES = ("up", "down")
+PROOF_OUTCOMES = ("reproduced", "not reproduced", "error")
 
 
 class ReviewFindingLike(Protocol):
@@ -392,3 +449,20 @@ def _finding_row(finding: ReviewFindingLike) -> tuple[tuple[Any, ...], dict[str,
         int(finding.blocking),
     )
     return row, priorities
+
+
+@dataclass(frozen=True)
+class FindingProofRecord:
+    """One stored proof run of a review finding (see ``record_finding_proof``)."""
+
+    id: int
+    finding_id: int
+    at: str
+    reviewer: str
+    test_path: str | None
+    command: str | None
+    exit_code: int | None
+    outcome: str
+    reason: str
+    output: str
+    duration_ms: int | None

@@ -326,3 +326,33 @@ def m002_reviews(conn: sqlite3.Connection) -> None:
         "CREATE INDEX finding_feedback_finding ON finding_feedback(finding_id, id)",
         *_append_only("finding_feedback"),
     )
+
+
+@migration
+def m003_finding_proofs(conn: sqlite3.Connection) -> None:
+    """Proof runs of review findings (``specloop review --security --prove``).
+
+    One row per attempt to prove a finding: the test a reviewer proposed, the command,
+    how it ended and a bounded copy of its output. ``test_path`` and ``command`` are
+    NULL when no usable test was proposed (outcome ``error``). Append-only: a proof is
+    evidence, and a later proof of the same finding adds a row.
+    """
+    _run(
+        conn,
+        """CREATE TABLE finding_proofs (
+            id INTEGER PRIMARY KEY,
+            finding_id INTEGER NOT NULL REFERENCES review_findings(id),
+            at TEXT NOT NULL,
+            reviewer TEXT NOT NULL,  -- the reviewer model asked for the test
+            test_path TEXT,
+            command TEXT,
+            exit_code INTEGER,
+            outcome TEXT NOT NULL
+                CHECK (outcome IN ('reproduced', 'not reproduced', 'error')),
+            reason TEXT NOT NULL DEFAULT '',
+            output TEXT NOT NULL DEFAULT '',
+            duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms >= 0)
+        )""",
+        "CREATE INDEX finding_proofs_finding ON finding_proofs(finding_id, id)",
+        *_append_only("finding_proofs"),
+    )

@@ -15,12 +15,26 @@ dropped and counted, and the findings of all reviewers are merged and judged by 
 
 This package imports only ``specloop.models`` and ``specloop.gitops`` (DESIGN.md §7);
 recording a review in the ledger is the caller's job (``Ledger.record_review``).
+
+``--prove`` (``_prove``): for a blocking security finding, its reviewer is asked for
+a failing test (``ProofOutput``, checked by ``proof_validator``); running it in the
+sandbox is the engine's job (``specloop.engine._proving``).
 """
 
 from specloop.review._consensus import BlockPolicy, Finding, ReviewerFinding, merge_findings
 from specloop.review._diff import Chunk, DiffFile, Hunk, Segment, chunk_files, parse_diff
+from specloop.review._prove import (
+    ProofOutput,
+    head_files,
+    is_provable,
+    path_problems,
+    proof_problems,
+    proof_validator,
+    prove_prompt,
+    prove_system_prompt,
+)
 from specloop.review._result import NO_VERDICT, ReviewBudget, ReviewResult
-from specloop.review._review import review_change
+from specloop.review._review import review_change, reviewer_labels
 from specloop.review._schema import (
     CATEGORIES,
     CORRECT,
@@ -48,6 +62,7 @@ __all__ = [
     "FindingOutput",
     "Hunk",
     "LineRange",
+    "ProofOutput",
     "ReviewBudget",
     "ReviewOutput",
     "ReviewResult",
@@ -55,8 +70,16 @@ __all__ = [
     "Segment",
     "chunk_files",
     "finding_problems",
+    "head_files",
+    "is_provable",
     "merge_findings",
     "output_validator",
     "parse_diff",
+    "path_problems",
+    "proof_problems",
+    "proof_validator",
+    "prove_prompt",
+    "prove_system_prompt",
     "review_change",
+    "reviewer_labels",
 ]

@@ -89,7 +89,7 @@ def review_change(
         chunks = chunks[: budget.max_chunks]
     result.chunks = len(chunks)
 
-    labels = _unique_labels(reviewers)
+    labels = reviewer_labels(reviewers)
     system = system_prompt(security=security)
     jobs = [
         (label, client, chunk)
@@ -211,7 +211,7 @@ def _match_file(path: str, by_path: dict[str, DiffFile], repo: Path) -> DiffFile
     return None
 
 
-def _unique_labels(reviewers: Sequence[ModelClient]) -> list[str]:
+def reviewer_labels(reviewers: Sequence[ModelClient]) -> list[str]:
     """Each reviewer's ``PROVIDER:MODEL``; the same model twice gets ``#2``."""
     labels: list[str] = []
     for client in reviewers:
