@@ -6,6 +6,7 @@ Built once per test session (a run takes seconds) and shared read-only by the te
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,14 @@ CHECK_NOISE = f"{SCRIPT} {IMG} &amp; done"
 SUMMARY = f"Model says: {SCRIPT} all done & dusted"
 FINDING = f"Reviewer saw {SCRIPT} in the diff"
 DECISION = f"human said {IMG} is fine"
+#: A reviewer's finding as `specloop run --review` records it (title and body from a model).
+REVIEW_TITLE = f"Unsafe {SCRIPT} in new.py"
+REVIEW_BODY = f"The file writes {SCRIPT} and {IMG} straight into the page."
+VOTE_WHY = f"confirmed: {IMG} really runs"
+REVIEW_FAILURE = f"google:gemini-test: timed out {SCRIPT}"
+#: Proof output (migration 3, when the ledger has it): test output, untrusted too.
+PROOF_OUTPUT = f"FAILED tests/test_new.py::test_xss - {SCRIPT}"
+GPT, CLAUDE, GEMINI = "openai:gpt-test", "anthropic:claude-test", "google:gemini-test"
 
 _AGENT = f"""set -e
 case "$SPECLOOP_TASK_ID" in
@@ -126,6 +135,86 @@ def _add_model_output(root: Path) -> None:
             task_id="0x01",
             attempt_id=attempt.id,
         )
+        add_reviews(ledger, attempt.id, attempt.run_id)
+
+
+@dataclass(frozen=True)
+class ReviewFinding:
+    """What Ledger.record_review reads of a finding (specloop.review.Finding's shape)."""
+
+    priority: int
+    title: str
+    body: str
+    path: str | None
+    line_start: int | None
+    line_end: int | None
+    category: str
+    confidence: float | None
+    blocking: bool
+    priorities: Sequence[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class RecordedReview:
+    """The ids the fixture's reviews got: the attempt review's findings, the range's one."""
+
+    attempt_review: int
+    range_review: int
+    xss: int  # F<xss>: P0, blocking, raised by two, voted down then up, proved
+    nit: int  # P2, voted down
+    ranged: int  # P1, from `specloop review A..B`: no task; nobody voted
+
+
+def add_reviews(ledger: Ledger, attempt_id: int, run_id: int | None) -> RecordedReview:
+    """Two reviews with findings, reviewers, votes and (if the ledger has them) a proof."""
+    xss = ReviewFinding(
+        0, REVIEW_TITLE, REVIEW_BODY, "src/new.py", 1, 2, "security", 0.9, True,
+        ((GPT, 0), (CLAUDE, 1)),
+    )  # fmt: skip
+    nit = ReviewFinding(
+        2, "Name could be clearer", "VALUE says little.", "src/new.py", 2, None, "style", None,
+        False, ((GPT, 2),),
+    )  # fmt: skip
+    review, (nit_id, xss_id) = ledger.record_review(
+        diff_range="0x01 attempt 1",
+        security=False,
+        reviewers=[GPT, CLAUDE, GEMINI],
+        verdicts={GPT: "patch is incorrect", CLAUDE: "patch is correct"},
+        blocking=True,
+        findings=[nit, xss],
+        run_id=run_id,
+        task_id="0x01",
+        attempt_id=attempt_id,
+        dropped_outside_diff=2,
+        failures=[REVIEW_FAILURE],
+        not_reviewed=["src/huge.py: too large for one call"],
+    )
+    ranged = ReviewFinding(
+        1, "Missing test for the & case", "No test covers 'a & b'.", None, None, None,
+        "testing", 0.5, False, ((GPT, 1), (GEMINI, 2)),
+    )  # fmt: skip
+    range_review, (ranged_id,) = ledger.record_review(
+        diff_range="main~1..main",
+        security=True,
+        reviewers=[GPT, GEMINI],
+        verdicts={GPT: "patch is correct", GEMINI: "patch is correct"},
+        blocking=False,
+        findings=[ranged],
+    )
+    ledger.record_finding_feedback(xss_id, vote="down", why="looked harmless at first")
+    ledger.record_finding_feedback(xss_id, vote="up", why=VOTE_WHY)  # the latest counts
+    ledger.record_finding_feedback(nit_id, vote="down", why="false positive")
+    if ledger.has_table("finding_proofs"):  # migration 3; older schemas have no proofs
+        ledger.record_finding_proof(
+            xss_id,
+            reviewer=GPT,
+            outcome="reproduced",
+            test_path="tests/test_new.py",
+            command="pytest -q tests/test_new.py",
+            exit_code=1,
+            output=PROOF_OUTPUT,
+        )
+    return RecordedReview(review, range_review, xss_id, nit_id, ranged_id)
 
 
 _BUILT: dict[str, ReportProject] = {}

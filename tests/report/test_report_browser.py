@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import built_project
+from report_support import REVIEW_BODY, REVIEW_TITLE, built_project
 
 #: Desktop first, then a phone (iPhone 12-ish CSS pixels).
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
@@ -99,11 +99,23 @@ def test_the_page_loads_cleanly_offline_and_runs_no_injected_script(
     page.wait_for_timeout(100)
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("pre.diff .dl.add").count() >= 2
+    # A reviewer's finding, under its attempt and in the run-wide list: text, never markup.
+    card = page.locator("#task-0x01 .finding", has_text="BLOCKING").first
+    assert card.locator(".ftitle").inner_text() == REVIEW_TITLE
+    assert REVIEW_BODY in card.inner_text()
+    assert page.locator("#findings table.findings tbody tr").count() == 3
+    assert REVIEW_TITLE in page.locator("#findings table.findings").inner_text()
+    assert page.locator("script, img").count() == 0
     if viewport == "phone":  # readable without zooming out: nothing wider than the screen
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot = screenshots / f"report-{viewport}.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+    # The review parts on their own, easier to look at than the whole page.
+    page.locator("#task-0x01 .review").first.screenshot(
+        path=str(screenshots / f"review-{viewport}.png")
+    )
+    page.locator("#findings").screenshot(path=str(screenshots / f"findings-{viewport}.png"))
     print(f"screenshot: {shot}")
     context.close()
 

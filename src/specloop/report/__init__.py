@@ -17,12 +17,16 @@ from specloop.report._data import (
 )
 from specloop.report._html import render_html
 from specloop.report._layout import GraphLayout, layout_graph
+from specloop.report._reviews import FindingRow, ReviewerPrecision, ReviewsPart
 
 __all__ = [
     "AttemptView",
     "CheckView",
+    "FindingRow",
     "GraphLayout",
     "ReportData",
+    "ReviewerPrecision",
+    "ReviewsPart",
     "StateOf",
     "TaskView",
     "Totals",

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 
 from specloop.artifacts import TaskGraph
 from specloop.ledger import EventRecord, Ledger, RunRecord, UsageTotals
-from specloop.ledger._reads import DecisionRecord, FindingRecord, TaskUsage
+from specloop.ledger._reads import DecisionRecord, FindingRecord, ReviewRecord, TaskUsage
 from specloop.report._layout import GraphLayout, layout_graph
+from specloop.report._reviews import NO_REVIEWS, ReviewsPart, gather_reviews
 
 #: A diff longer than this is cut: a report must stay openable on a phone.
 MAX_DIFF_CHARS = 300_000
@@ -42,7 +43,11 @@ class CheckView:
 
 @dataclass(frozen=True)
 class AttemptView:
-    """One attempt at a task: who ran it, how it ended, its checks, diff and findings."""
+    """One attempt at a task: who ran it, how it ended, its checks, diff, reviews, findings.
+
+    ``findings`` are the older per-attempt findings table's; ``reviews`` the reviews
+    (with their findings) that `specloop run --review` recorded for this attempt.
+    """
 
     id: int
     number: int
@@ -57,6 +62,7 @@ class AttemptView:
     diff: str | None
     diff_truncated: bool
     findings: tuple[FindingRecord, ...]
+    reviews: tuple[ReviewRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,10 @@ class Totals:
 
 @dataclass(frozen=True)
 class ReportData:
-    """The whole page's content; ``run`` is the run asked for, else the latest one."""
+    """The whole page's content; ``run`` is the run asked for, else the latest one.
+
+    ``findings`` are the older per-attempt findings; ``review`` holds reviews.
+    """
 
     project: str
     generated_at: str
@@ -112,7 +121,7 @@ class ReportData:
     graph: GraphLayout
     decisions: tuple[DecisionRecord, ...]
     findings: tuple[FindingRecord, ...]
-    review_rows: tuple[dict[str, object], ...] | None
+    review: ReviewsPart
     usage: tuple[UsageTotals, ...]
     totals: Totals
 
@@ -175,7 +184,7 @@ def gather(
     findings: list[FindingRecord] = []
     usage: list[UsageTotals] = []
     task_usage: dict[str, TaskUsage] = {}
-    review_rows: list[dict[str, object]] | None = None
+    review = NO_REVIEWS
     idea = None
     if ledger is not None:
         runs = ledger.runs()
@@ -204,6 +213,7 @@ def gather(
                     )
                 )
         findings = ledger.findings(run_id=run_id)
+        review = gather_reviews(ledger, run_id)
         findings_of: dict[int, list[FindingRecord]] = defaultdict(list)
         for finding in findings:
             findings_of[finding.attempt_id].append(finding)
@@ -226,14 +236,12 @@ def gather(
                     diff if attempt.id in diffs else None,
                     cut,
                     tuple(findings_of.get(attempt.id, ())),
+                    review.of_attempt(attempt.id),
                 )
             )
         decisions = ledger.decisions(run_id=run_id)
         usage = ledger.usage_totals(run_id=run_id)
         task_usage = ledger.usage_per_task(run_id=run_id)
-        # Newer ledgers may keep review results in their own table; show it when present.
-        found = ledger.table_rows("review_findings")
-        review_rows = None if found is None else list(found)
     decisions_of: dict[str, list[DecisionRecord]] = defaultdict(list)
     for decision in decisions:
         decisions_of[decision.task_id].append(decision)
@@ -272,7 +280,7 @@ def gather(
         graph=layout_graph(graph, {t.id: t.state for t in tasks}),
         decisions=tuple(decisions),
         findings=tuple(findings),
-        review_rows=None if review_rows is None else tuple(review_rows),
+        review=review,
         usage=tuple(usage),
         totals=_totals(tasks, usage),
     )

@@ -45,6 +45,9 @@ def _environment() -> jinja2.Environment:
     env.filters["tokens"] = tokens
     env.filters["cost"] = cost
     env.filters["state_class"] = state_class
+    env.filters["location"] = location
+    env.filters["precision"] = precision
+    env.filters["outcome_class"] = outcome_class
     return env
 
 
@@ -92,6 +95,37 @@ def cost(usd: float | None) -> str:
 def state_class(state: str) -> str:
     """The CSS class of a state, from a fixed list (a state is never put in markup as is)."""
     return "st-" + (state if state in STATES else "other")
+
+
+def location(path: str | None, start: int | None, end: int | None) -> str:
+    """``path:start-end`` (``path:start`` for one line, ``path`` alone); en dash for none."""
+    if not path:
+        return "–"
+    if start is None:
+        return path
+    return f"{path}:{start}" if end is None or end == start else f"{path}:{start}-{end}"
+
+
+def precision(value: float | None) -> str:
+    """Two decimals, as `specloop review stats` prints them; an em dash before any vote."""
+    return "—" if value is None else f"{value:.2f}"
+
+
+#: Review verdicts and proof outcomes that have a colour; other text gets none.
+_OUTCOME_CLASSES = {
+    "patch is correct": "passed",
+    "patch is incorrect": "failed",
+    "reproduced": "failed",  # the reported problem is real: red, like a failing check
+    "not reproduced": "skipped",
+    "error": "error",
+    "up": "passed",
+    "down": "failed",
+}
+
+
+def outcome_class(text: str | None) -> str:
+    """The CSS class of a verdict, proof outcome or vote, from a fixed map (never as is)."""
+    return _OUTCOME_CLASSES.get(text or "", "")
 
 
 def render_html(data: ReportData) -> str:
