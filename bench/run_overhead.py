@@ -9,14 +9,16 @@ criterion (`test -f ...`, which fails before and passes after). Then, in each ru
    the bare git work of one task (workspace, change, commit, diff, conflict check,
    merge into the checked-out main, clean-up), per cycle, with a reused worktree and
    (--fresh-cycles of them) with a fresh worktree per cycle;
-2. specloop (its own copy of the repository): `specloop run --autonomy verified` over
-   all tasks; the wall time divided by the number of tasks (one process for the whole
-   run, so interpreter start-up and the first worktree are spread over the tasks, as
-   a user sees them).
+2. specloop (its own copy of the repository, with one extra task): task 1 alone,
+   untimed, which makes the pooled worktree; then `specloop run --autonomy verified`
+   over the other --tasks tasks, timed: the wall time divided by the number of tasks
+   (one process, so the interpreter's start-up is spread over them as a user sees it).
 
-The target (DESIGN.md §4) compares specloop with the reused-worktree floor for the
-same number of tasks: its cycles plus its one `worktree add`, per task. The bare cycle
-median and the fresh floor are reported next to it. Median and spread over --runs.
+The target (DESIGN.md §4) compares specloop with the reused-worktree floor: both with
+their worktree already made (specloop's first task runs untimed and makes it; the floor
+adds its worktree before its cycles), specloop's interpreter start-up spread over the
+tasks. The floor with its `worktree add` spread over the tasks, and the fresh floor,
+are reported next to it. Median and spread over --runs.
 
     python bench/run_overhead.py                    # 3 runs
     python bench/run_overhead.py --files 1000 --tasks 5 --runs 5 --json
@@ -74,20 +76,30 @@ def git_floor(files: int, cycles: int, *, fresh: bool = False) -> Floor:
 
 
 def specloop_per_task(specloop: str, repo: Path, tasks: int) -> float:
+    """ms per task of `specloop run` over tasks 2..N+1, after task 1 made the worktree.
+
+    Task 1 runs first, untimed: it creates the pooled worktree, as the first run in a
+    repository does once; the timed run then reuses it, like the reused-worktree floor.
+    The interpreter's start-up stays in the timing, spread over the N tasks.
+    """
     executor = "cmd:mkdir -p out && echo done > out/$SPECLOOP_TASK_ID.txt"
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [specloop, "run", "--executor", executor, "--autonomy", "verified"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = (time.perf_counter() - start) * 1000.0
-    if proc.returncode != 0:
-        raise benchlib.BenchError(
-            f"specloop run exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+    command = [specloop, "run", "--executor", executor, "--autonomy", "verified"]
+    elapsed = 0.0
+    for first in (True, False):
+        os.sync()  # what was just written does not land in the timing
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [*command, "0x01"] if first else command,
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
         )
+        elapsed = (time.perf_counter() - start) * 1000.0
+        if proc.returncode != 0:
+            raise benchlib.BenchError(
+                f"specloop run exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+            )
     return elapsed / tasks
 
 
@@ -111,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     ours: list[float] = []
     try:
         template = parent / "template"
-        benchlib.make_marker_repo(template, args.files, args.tasks)
+        benchlib.make_marker_repo(template, args.files, args.tasks + 1)
         for run in range(args.runs):
             reused.append(git_floor(args.files, args.tasks))
             if args.fresh_cycles > 0:
@@ -119,7 +131,6 @@ def main(argv: list[str] | None = None) -> int:
                 fresh.append(statistics.median(cycles))
             run_repo = parent / f"specloop-{run}"
             shutil.copytree(template, run_repo, symlinks=True)
-            os.sync()  # as git_floor.sh does: the copy's writes do not land in the timing
             ours.append(specloop_per_task(specloop, run_repo, args.tasks))
     except (benchlib.BenchError, subprocess.CalledProcessError) as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
@@ -128,9 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(parent, ignore_errors=True)
     per_task = [floor.per_task_ms for floor in reused]
     cycle = [statistics.median(floor.cycles_ms) for floor in reused]
-    floor_ms, mine = statistics.median(per_task), statistics.median(ours)
+    floor_ms, mine = statistics.median(cycle), statistics.median(ours)
     ratio = mine / floor_ms if floor_ms else float("inf")
-    cycle_ratio = mine / statistics.median(cycle) if cycle else float("inf")
     if args.json:
         benchlib.emit_json(
             {
@@ -144,7 +154,6 @@ def main(argv: list[str] | None = None) -> int:
                 "git_floor_fresh_cycle_median_ms": fresh,
                 "specloop_ms_per_task": ours,
                 "ratio": ratio,
-                "ratio_to_bare_cycle": cycle_ratio,
                 "target_ratio": TARGET_RATIO,
                 "machine": machine,
             }
@@ -158,14 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"orchestration overhead per task: {args.files} files, {args.tasks} tasks, {args.runs} runs"
     )
-    print(line(f"git floor, reused, {args.tasks} tasks", per_task))
-    print(line("  its bare cycle (no worktree add)", cycle))
+    print(line("git floor, reused worktree, per cycle", cycle))
+    print(line(f"  the same with its worktree add over {args.tasks}", per_task))
     if fresh:
         print(line("git floor, fresh worktree per task", fresh))
-    print(line("specloop", ours))
+    print(line("specloop, reused worktree, per task", ours))
     verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
-    print(f"  ratio      {ratio:.2f}x  (target <= {TARGET_RATIO}x: {verdict})")
-    print(f"  ratio to the bare reused cycle: {cycle_ratio:.2f}x")
+    print(
+        f"  ratio      {ratio:.2f}x  (specloop / the reused floor's cycle; target <= {TARGET_RATIO}x: {verdict})"
+    )
     print(benchlib.format_machine(machine))
     return 0
 

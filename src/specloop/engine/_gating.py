@@ -208,7 +208,7 @@ class GateSteps:
         try:
             # merge_into lists the worktrees (to find the base's checkout): not while a
             # parallel attempt is adding one.
-            with self.pool().admin_lock():
+            with self.pool().admin_lock(shared=True):
                 merged = merge_into(
                     self.project.root,
                     base_branch,

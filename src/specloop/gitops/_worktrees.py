@@ -150,11 +150,11 @@ class WorktreePool:
 
     A slot belongs to one caller between `checkout` and `release` (the engine hands
     slots out); each operation on a slot also holds `directory/slot-N.lock` so two
-    processes never reset or remove the same directory at once, and every operation
-    that adds, resets or removes a worktree holds `directory/pool.lock` (`admin_lock`):
-    git writes a new worktree's admin files one by one, and a command in another
-    worktree that lists worktrees meanwhile (`switch -C` checks where a branch is
-    checked out, `worktree add` too) fails on the half-written one ("failed to read
+    processes never reset or remove the same directory at once. `directory/pool.lock`
+    (`admin_lock`) is held exclusively while a worktree's admin files are written (add,
+    remove) and shared by everything that lists worktrees (a reset: `switch -C` checks
+    where the branch is checked out; the merge): git writes those files one by one, and
+    a command that read them half-written failed ("failed to read
     .git/worktrees/slot-0/commondir"), seen with two slots created at once.
     """
 
@@ -174,16 +174,24 @@ class WorktreePool:
         check_branch_name(branch)
         sha = _full_sha(base_sha)
         path = self._slot_path(slot)
-        with self.admin_lock(), exclusive(self._lock_path(slot)):
+        with self.admin_lock(shared=True), exclusive(self._lock_path(slot)):
             # A reset that git reports as done is trusted: `switch --force -C` leaves HEAD
             # on the branch at the SHA with the tracked files restored, and `clean`
             # exits non-zero when it cannot remove something (then the slot is remade).
             # Checking again with `status` would walk every file a third time.
             if self._reset(path, branch, sha):
                 return path
+        # Remade in two steps: the worktree's admin files alone, with every other
+        # worktree operation waiting; then its files, which take long on a large
+        # repository, while other slots go on.
+        with self.admin_lock(), exclusive(self._lock_path(slot)):
             self._check_commit(sha)
             self._recreate(path, branch, sha)
+        with self.admin_lock(shared=True), exclusive(self._lock_path(slot)):
             self._inspect(path)  # what `worktree add` made must be a sound worktree too
+            # Never leave it at --no-checkout: a worktree with an empty index commits the
+            # deletion of every file (DESIGN.md §4). This fills index and files from HEAD.
+            git(["reset", "--hard", "--quiet"], path, env=worktree_env(path))
             problem = self._problem(path, branch, sha)
             if problem is not None:
                 raise GitError(f"worktree slot {slot} ({path}) is not usable: {problem}")
@@ -192,7 +200,7 @@ class WorktreePool:
     def release(self, slot: int) -> None:
         """Detach the slot's HEAD (files untouched) so its branch can be deleted; keep the directory."""
         path = self._slot_path(slot)
-        with self.admin_lock(), exclusive(self._lock_path(slot)):
+        with self.admin_lock(), exclusive(self._lock_path(slot)):  # may prune or remove
             if not path.exists():
                 git(["worktree", "prune"], self.repo)
                 return
@@ -222,7 +230,7 @@ class WorktreePool:
         check_branch_name(branch)
         sha = _full_sha(head)
         path = self._slot_path(slot)
-        with self.admin_lock(), exclusive(self._lock_path(slot)):
+        with self.admin_lock(shared=True), exclusive(self._lock_path(slot)):
             try:
                 self._inspect(path)  # never move the HEAD of the user's checkout
                 env = worktree_env(path)
@@ -235,7 +243,7 @@ class WorktreePool:
             except GitError:
                 pass
         self.release(slot)
-        with self.admin_lock():  # `branch -D` lists the worktrees
+        with self.admin_lock(shared=True):  # `branch -D` lists the worktrees
             delete_branch(self.repo, branch)
 
     def slots(self) -> list[Path]:
@@ -258,12 +266,13 @@ class WorktreePool:
                     self._remove(path)
             git(["worktree", "prune"], self.repo)
 
-    def admin_lock(self) -> AbstractContextManager[None]:
-        """Held while worktrees are added, reset or removed; hold it to list them safely.
+    def admin_lock(self, *, shared: bool = False) -> AbstractContextManager[None]:
+        """Exclusive while a worktree's admin files are written (add, remove, prune);
+        shared to reset a slot or to list the worktrees safely (the merge does).
 
         Always taken before a slot's own lock, never inside one, so the two never deadlock.
         """
-        return exclusive(self.directory / "pool.lock")
+        return exclusive(self.directory / "pool.lock", shared=shared)
 
     # -- internals ----------------------------------------------------------------
 
@@ -322,9 +331,21 @@ class WorktreePool:
     def _recreate(self, path: Path, branch: str, sha: str) -> None:
         self._remove(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Never --no-checkout: a worktree with an empty index commits the deletion of
-        # every file (DESIGN.md §4).
-        git(["worktree", "add", "--quiet", "--force", "-B", branch, str(path), sha], self.repo)
+        # --no-checkout only because `checkout` fills it right after (see there).
+        git(
+            [
+                "worktree",
+                "add",
+                "--quiet",
+                "--force",
+                "--no-checkout",
+                "-B",
+                branch,
+                str(path),
+                sha,
+            ],
+            self.repo,
+        )
 
     def _remove(self, path: Path) -> None:
         if path.parent != self.directory:  # never delete outside the pool
