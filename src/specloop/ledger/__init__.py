@@ -16,6 +16,7 @@ This package imports nothing else from specloop, and only the standard library.
 
 from pathlib import Path
 
+from specloop.ledger._evidence import ReviewerStats
 from specloop.ledger._records import (
     AttemptRecord,
     EventRecord,
@@ -37,6 +38,7 @@ __all__ = [
     "EventRecord",
     "Ledger",
     "LedgerError",
+    "ReviewerStats",
     "RunRecord",
     "TaskState",
     "TaskStatus",

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from specloop.ledger import Ledger
+from specloop.ledger import Ledger, ReviewerStats
 from specloop.ledger._reads import ReviewFindingDetail, ReviewRecord
 
 #: A proof's test output is bounded by its writer; this keeps a pathological row in check.
@@ -26,24 +26,9 @@ class FindingRow:
     review: ReviewRecord
 
 
-@dataclass(frozen=True)
-class ReviewerPrecision:
-    """One reviewer model's findings and the people's latest votes on them.
-
-    Counted as ``specloop review stats`` counts (``Ledger.reviewer_stats``): a finding
-    several reviewers raised counts for each of them, and only its latest vote counts.
-    """
-
-    reviewer: str
-    findings: int
-    confirmed: int
-    rejected: int
-
-    @property
-    def precision(self) -> float | None:
-        """up / (up + down); None before any vote."""
-        voted = self.confirmed + self.rejected
-        return None if voted == 0 else self.confirmed / voted
+# The same record `specloop review stats` prints, counted the same way over the
+# findings shown (a finding several reviewers raised counts for each; its latest vote).
+ReviewerPrecision = ReviewerStats
 
 
 @dataclass(frozen=True)
