@@ -182,3 +182,25 @@ def test_a_successful_run_leaves_no_specloop_branches(tmp_path: Path) -> None:
     assert git(p.root, "branch", "--list", "specloop/*") == ""
     verified = p.specloop("verify", "0x01")
     assert verified.code == 0, verified.stdout + verified.stderr
+
+
+def test_what_the_criteria_write_on_the_base_never_reaches_the_attempt(tmp_path: Path) -> None:
+    """The "before" run happens in the attempt's own worktree, before the agent; whatever
+    it writes (a new file, a change to a tracked one) is reset away before the agent starts."""
+    p = new_project(tmp_path)
+    criterion = (
+        "`sh -c 'echo leak > leaked.txt; echo tamper >> src/app.py; test -f out/done.txt'` passes"
+    )
+    p.task("0x01", files=("out/done.txt",), criteria=(criterion,))
+    p.commit()
+    agent = p.agent(
+        "clean-worktree",
+        "test ! -e leaked.txt\ngrep -qv tamper src/app.py\nmkdir -p out && echo ok > out/done.txt\n",
+    )
+
+    result = p.specloop("run", "--executor", agent)
+
+    assert result.code == 0, result.stdout + result.stderr
+    assert p.status()["0x01"]["state"] == "merged"
+    assert "leaked.txt" not in p.main_files()
+    assert "tamper" not in p.show("src/app.py")
