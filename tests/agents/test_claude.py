@@ -22,10 +22,11 @@ from claude_support import (
     claude_project,
     ledger_rows,
 )
+from run_project import RunProject
 
 from agents_support import require_agent
 from executors.executor_support import add_worktree, git, make_request
-from helpers import Repo
+from helpers import Repo, Result
 from specloop.config import load_config
 from specloop.executors import ExecutorUnavailable
 from specloop.executors._agentcli import AGENT_FILE_EVENT, AGENT_MESSAGE_EVENT, AGENT_TOOL_EVENT
@@ -34,6 +35,11 @@ from specloop.models import NoModelConfigured
 from specloop.testing import ScriptedModelServer
 
 INSTALL = "npm install -g @anthropic-ai/claude-code@2.1.197"
+
+
+def run_claude(p: RunProject, env: dict[str, str]) -> Result:
+    """`specloop run 0x01 --executor claude --autonomy verified`, as a user runs it."""
+    return p.specloop("run", "0x01", "--executor", "claude", "--autonomy", "verified", env=env)
 
 
 def of_kind(events: list[tuple[str, dict[str, Any]]], kind: str) -> list[dict[str, Any]]:
@@ -281,14 +287,9 @@ def test_claude_changes_a_file_with_its_tools_and_is_merged(
             (p.root / name).write_text(text)
         p.task("0x01", files=NEW, criteria=MAKES_NEW)
         p.commit()
-        result = p.specloop(
-            "run",
-            "0x01",
-            "--executor",
-            "claude",
-            "--autonomy",
-            "verified",
-            env=agent_env(agent_path),
+        result = run_claude(
+            p,
+            agent_env(agent_path),
         )
         requests = list(server.requests)
         remaining = server.remaining()
@@ -344,9 +345,7 @@ def test_unsandboxed_claude_asks_permission_and_denials_are_reported(
         p.task("0x01", files=NEW, criteria=MAKES_NEW)
         p.commit()
         env = {**agent_env(agent_path), "SPECLOOP_RUN_SANDBOX": "off"}
-        result = p.specloop(
-            "run", "0x01", "--executor", "claude", "--autonomy", "verified", env=env
-        )
+        result = run_claude(p, env)
 
     # acceptEdits: the edit went through, the command was refused; verification decides.
     assert result.code == 0, result.stdout + result.stderr
@@ -391,14 +390,9 @@ def test_an_http_500_fails_the_task(tmp_path: Path, agent_path: str) -> None:
         p.task("0x01", files=NEW, criteria=MAKES_NEW)
         p.commit()
         before = p.main_files()
-        result = p.specloop(
-            "run",
-            "0x01",
-            "--executor",
-            "claude",
-            "--autonomy",
-            "verified",
-            env=agent_env(agent_path),
+        result = run_claude(
+            p,
+            agent_env(agent_path),
         )
         posts = [r for r in server.requests if r.method == "POST"]
 
@@ -417,9 +411,7 @@ def test_a_missing_claude_is_exit_3_naming_the_install_command(tmp_path: Path) -
     p = claude_project(tmp_path, "http://127.0.0.1:9")
     p.task("0x01", files=NEW, criteria=MAKES_NEW)
     p.commit()
-    result = p.specloop(
-        "run", "0x01", "--executor", "claude", "--autonomy", "verified", env=agent_env(path)
-    )
+    result = run_claude(p, agent_env(path))
     assert result.code == 3, result.stdout + result.stderr
     assert INSTALL in result.stderr
 
@@ -432,14 +424,9 @@ def test_a_slow_model_is_stopped_by_the_task_timeout(tmp_path: Path, agent_path:
         p.task("0x01", files=NEW, criteria=MAKES_NEW, extra_front="timeout: 3\n")
         p.commit()
         before = p.main_files()
-        result = p.specloop(
-            "run",
-            "0x01",
-            "--executor",
-            "claude",
-            "--autonomy",
-            "verified",
-            env=agent_env(agent_path),
+        result = run_claude(
+            p,
+            agent_env(agent_path),
         )
 
     assert result.code == 1, result.stdout + result.stderr

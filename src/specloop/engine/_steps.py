@@ -213,9 +213,9 @@ class AttemptRunner:
         One worktree instead of a second one kept at the base: the commands run, then
         the worktree is reset again, so nothing they leave behind reaches the attempt.
         """
-        options = self._options()
         if not command_criteria(task):
-            return {}
+            return {}  # nothing to compare: no run, no second reset
+        options = self._options()
         self._event("attempt.before_intent", task.id, attempt_id)
         before = check_before(
             task, base_worktree=worktree, run=self._runner(options.command_timeout), options=options
